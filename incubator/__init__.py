@@ -1,0 +1,71 @@
+"""Incubator: a portal for school-design challenges and grant competitions."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+import config as settings
+from incubator.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=os.environ.get("INCUBATOR_INSTANCE", str(ROOT / "instance")),
+    )
+    app.config.from_object(settings.select(config_name))
+    app.config.update(overrides)
+    _refuse_unsafe_production(app)
+    os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    if app.config["ENV_NAME"] == "test" and not app.config.get("RATELIMIT_ENABLED_IN_TESTS", True):
+        app.config["RATELIMIT_ENABLED"] = False
+    limiter.init_app(app)
+
+    _import_models()
+    _register_blueprints(app)
+
+    from incubator.core import web
+
+    web.init_app(app)
+
+    from incubator.core.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    if app.config["SECRET_KEY"] in (settings.DEV_SECRET_KEY, "", None) or len(app.config["SECRET_KEY"]) < 32:
+        raise RuntimeError("Production needs SECRET_KEY set to a long random value (32 characters or more).")
+    if not app.config.get("REDIS_URL"):
+        raise RuntimeError("Production needs REDIS_URL (jobs and rate limits are shared through Redis).")
+
+
+def _import_models() -> None:
+    # Every model module, so metadata (and `flask db`) sees the whole schema.
+    from incubator.accounts import models as _accounts  # noqa: F401
+    from incubator.core import audit as _audit  # noqa: F401
+    from incubator.core import mail as _mail  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from incubator.accounts.views import admin_bp, auth_bp, invitations_bp
+    from incubator.core.views import core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(invitations_bp)

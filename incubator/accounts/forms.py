@@ -1,0 +1,81 @@
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from incubator.accounts.models import Role
+from incubator.core.forms import BaseForm, strip
+from incubator.core.timeutil import is_valid_timezone
+
+PASSWORD_RULES = [InputRequired(), Length(min=12, max=256, message="Use between 12 and 256 characters.")]
+
+
+def email_field(label="Email"):
+    return EmailField(label, filters=[strip], validators=[
+        InputRequired(), Length(max=320, message="An email address is at most 320 characters."),
+        Email(message="Enter an email address like name@example.org.", check_deliverability=False)])
+
+
+class RegisterForm(BaseForm):
+    name = StringField("Your name", filters=[strip], validators=[Length(max=120)])
+    email = email_field()
+    password = PasswordField("Password", validators=PASSWORD_RULES, description="At least 12 characters.")
+    confirm = PasswordField("Repeat the password", validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")])
+
+
+class SignInForm(BaseForm):
+    email = email_field()
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=256, message="Passwords are at most 256 characters.")])
+
+
+class ForgotPasswordForm(BaseForm):
+    email = email_field()
+
+
+class ResendConfirmationForm(BaseForm):
+    pass
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField("New password", validators=PASSWORD_RULES, description="At least 12 characters.")
+    confirm = PasswordField("Repeat the new password", validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")])
+
+
+class ChangePasswordForm(BaseForm):
+    current = PasswordField("Current password", validators=[InputRequired(), Length(max=256)])
+    password = PasswordField("New password", validators=PASSWORD_RULES, description="At least 12 characters.")
+    confirm = PasswordField("Repeat the new password", validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")])
+
+
+class OrganisationForm(BaseForm):
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=200)])
+    slug = StringField("URL slug", filters=[strip], validators=[InputRequired(), Length(max=80)],
+                       description="Lower-case letters, digits and hyphens, e.g. nsno.")
+    timezone = StringField("Timezone", filters=[strip], default="America/Chicago",
+                           validators=[InputRequired(), Length(max=64)],
+                           description="An IANA timezone such as America/Chicago. Deadlines are shown in it.")
+
+    def validate_timezone(self, field):
+        if not is_valid_timezone(field.data or ""):
+            raise ValidationError("Choose a timezone such as America/Chicago or America/New_York.")
+
+
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+
+
+class InvitationForm(BaseForm):
+    email = email_field("Email of the person to invite")
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RolesForm(BaseForm):
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES)
+
+
+class ConfirmForm(BaseForm):
+    """An empty form: a POST with a CSRF token, for buttons."""
+    confirm = BooleanField("I understand")

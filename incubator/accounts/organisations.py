@@ -1,0 +1,146 @@
+"""Organisation operations for admins: organisations, invitations, roles, deactivation."""
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from incubator.accounts.models import Invitation, Membership, Organisation, Role, User
+from incubator.accounts.services import end_all_sessions, external_url, normalise_email
+from incubator.core import audit, tokens
+from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
+from incubator.core.mail import queue_mail
+from incubator.core.timeutil import is_valid_timezone, utcnow
+from incubator.extensions import db
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor and actor.is_admin and actor.is_active):
+        raise NotAllowed("Only an admin can do that.")
+
+
+def save_organisation(org: Organisation | None, *, name: str, slug: str, timezone: str, actor: User) -> Organisation:
+    """Create (org=None) or update an organisation.
+
+    :raises ValidationFailed: bad slug or timezone, or the slug is taken
+    """
+    _require_admin(actor)
+    name, slug = name.strip(), slug.strip().lower()
+    if not name:
+        raise ValidationFailed("Give the organisation a name.")
+    if not SLUG.match(slug) or len(slug) > 80:
+        raise ValidationFailed("The slug may hold only lower-case letters, digits and single hyphens.")
+    if not is_valid_timezone(timezone):
+        raise ValidationFailed("Choose a timezone from the list, like America/Chicago.")
+    taken = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
+    if taken is not None and (org is None or taken != org.id):
+        raise ValidationFailed(f"The slug “{slug}” is taken by another organisation.")
+    created = org is None
+    if created:
+        org = Organisation()
+        db.session.add(org)
+    changes = {k: v for k, v in {"name": name, "slug": slug, "timezone": timezone}.items() if getattr(org, k) != v}
+    org.name, org.slug, org.timezone = name, slug, timezone
+    db.session.flush()
+    audit.record(actor, "organisation.created" if created else "organisation.updated", org, **({"changes": changes} if not created else {}))
+    return org
+
+
+def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitation:
+    """Invite an address to hold `role` in `org`; the link goes out by mail.
+
+    :raises DomainError: that person already holds the role, or has a pending invitation for it
+    """
+    _require_admin(actor)
+    email = normalise_email(email)
+    now = utcnow()
+    existing_user = db.session.scalar(sa.select(User).where(User.email == email))
+    if existing_user is not None and role in existing_user.roles_in(org.id):
+        raise DomainError(f"{email} is already {role.label.lower()} in {org.name}.")
+    pending = db.session.scalar(sa.select(Invitation).where(
+        Invitation.organisation_id == org.id, Invitation.email == email, Invitation.role == role,
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now))
+    if pending is not None:
+        raise DomainError(f"{email} already has a pending invitation for that role. Revoke it to send a new one.")
+    token = tokens.random_token()
+    invitation = Invitation(
+        organisation=org, email=email, role=role, token_hash=tokens.hash_token(token), invited_by=actor,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "invitation.sent", invitation, email=email, role=role.value)
+    queue_mail(email, f"You are invited to {org.name} on Incubator", "invitation",
+               invitation=invitation, accept_url=external_url("invitations.show", token=token))
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == tokens.hash_token(token)))
+
+
+def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
+    """:raises DomainError: the invitation is not pending any more"""
+    now = utcnow()
+    status = invitation.status(now)
+    if status != "pending":
+        raise DomainError(f"This invitation is {status}. Ask the person who invited you for a new one.")
+    invitation.accepted_at, invitation.accepted_by_id = now, user.id
+    membership = db.session.scalar(sa.select(Membership).filter_by(
+        user_id=user.id, organisation_id=invitation.organisation_id, role=invitation.role))
+    if membership is None:
+        membership = Membership(user=user, organisation_id=invitation.organisation_id, role=invitation.role)
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(user, "membership.granted", membership, to_state=invitation.role.value,
+                     user_email=user.email, via="invitation")
+    # Accepting an emailed link to this address proves the mailbox.
+    if user.email == invitation.email and user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    audit.record(user, "invitation.accepted", invitation)
+    return membership
+
+
+def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
+    _require_admin(actor)
+    if invitation.status(utcnow()) != "pending":
+        raise DomainError("Only a pending invitation can be revoked.")
+    invitation.revoked_at = utcnow()
+    audit.record(actor, "invitation.revoked", invitation)
+
+
+def set_roles(org: Organisation, user: User, roles: set[Role], *, actor: User) -> None:
+    """Give `user` exactly `roles` in `org` (an empty set removes them from it)."""
+    _require_admin(actor)
+    current = {m.role: m for m in user.memberships if m.organisation_id == org.id}
+    for role in set(current) - roles:
+        membership = current[role]
+        audit.record(actor, "membership.removed", membership, from_state=role.value, user_email=user.email)
+        user.memberships.remove(membership)
+    for role in roles - set(current):
+        membership = Membership(user=user, organisation=org, role=role)
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(actor, "membership.granted", membership, to_state=role.value, user_email=user.email)
+    db.session.flush()
+
+
+def set_active(user: User, *, active: bool, actor: User) -> None:
+    """Deactivate (ending every open session at once) or reactivate a user.
+
+    :raises DomainError: an admin tried to deactivate themselves
+    """
+    _require_admin(actor)
+    if user.id == actor.id and not active:
+        raise DomainError("You cannot deactivate your own account.")
+    if user.is_deactivated == (not active):
+        return
+    user.is_deactivated = not active
+    if not active:
+        end_all_sessions(user)
+    audit.record(actor, "user.reactivated" if active else "user.deactivated", user,
+                 from_state="deactivated" if active else "active", to_state="active" if active else "deactivated")

@@ -1,0 +1,55 @@
+"""Time helpers: everything is stored in UTC and shown in the organisation's zone."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in available_timezones()
+
+
+def local(moment: datetime | None, tz_name: str | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(zone(tz_name))
+
+
+def from_local(naive: datetime, tz_name: str) -> datetime:
+    """Interpret a wall-clock time typed by a user in `tz_name` as a UTC moment.
+
+    On the autumn change a wall time happens twice; we take the first (fold=0).
+    A wall time skipped in spring is moved forward by the gap, as zoneinfo does.
+    """
+    aware = naive.replace(tzinfo=zone(tz_name))
+    return aware.astimezone(timezone.utc)
+
+
+def format_local(moment: datetime | None, tz_name: str | None, fmt: str = "%-d %b %Y, %H:%M %Z") -> str:
+    if moment is None:
+        return ""
+    return local(moment, tz_name).strftime(fmt)
+
+
+def format_timeleft(moment: datetime, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    seconds = int((moment - now).total_seconds())
+    if seconds <= 0:
+        return "closed"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}, {hours} hour{'s' if hours != 1 else ''} left"
+    if hours:
+        return f"{hours} hour{'s' if hours != 1 else ''}, {minutes} min left"
+    return f"{minutes} min left"

@@ -1,0 +1,85 @@
+"""The landing page, the dashboard, and the admin's audit trail and outbox."""
+from datetime import datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from incubator.accounts.models import Organisation, Role
+from incubator.core import dashboard as panels
+from incubator.core.audit import AuditEvent
+from incubator.core.mail import OutboxMessage
+from incubator.core.pagination import paginate
+from incubator.core.permissions import admin_required
+from incubator.extensions import db
+
+core_bp = Blueprint("core", __name__)
+
+
+@core_bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    return render_template("core/index.html", public=panels.public_panels())
+
+
+@core_bp.get("/dashboard")
+@login_required
+def dashboard():
+    org_ids = current_user.organisations_with()
+    orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids)).order_by(Organisation.name)).all() if org_ids else []
+    return render_template("core/dashboard.html", orgs=orgs, panels=panels.panels_for(current_user), Role=Role)
+
+
+@core_bp.get("/healthz")
+def healthz():
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    try:
+        return datetime.combine(datetime.strptime(value or "", "%Y-%m-%d").date(), time(), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+@core_bp.get("/admin/audit")
+@login_required
+@admin_required
+def audit_trail():
+    args = {k: (request.args.get(k) or "").strip()[:200] for k in ("action", "actor", "object_type", "object_id", "since", "until")}
+    query = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    if args["action"]:
+        query = query.where(AuditEvent.action.startswith(args["action"], autoescape=True))
+    if args["actor"]:
+        query = query.where(AuditEvent.actor_email.contains(args["actor"].lower(), autoescape=True))
+    if args["object_type"]:
+        query = query.where(AuditEvent.object_type == args["object_type"])
+    if args["object_id"].isdigit():
+        query = query.where(AuditEvent.object_id == int(args["object_id"]))
+    if since := _parse_day(args["since"]):
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until := _parse_day(args["until"]):
+        query = query.where(AuditEvent.occurred_at < until + timedelta(days=1))
+    actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render_template("core/audit.html", page=paginate(query), args=args, actions=actions)
+
+
+@core_bp.get("/admin/outbox")
+@login_required
+@admin_required
+def outbox():
+    status = request.args.get("status", "")
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status in {"queued", "sent", "logged", "failed"}:
+        query = query.where(OutboxMessage.status == status)
+    return render_template("core/outbox.html", page=paginate(query), status=status)
+
+
+@core_bp.get("/admin/outbox/<int:message_id>")
+@login_required
+@admin_required
+def outbox_message(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    return render_template("core/outbox_message.html", message=message)

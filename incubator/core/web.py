@@ -1,0 +1,83 @@
+"""Request-wide behaviour: security headers, error pages, template helpers."""
+import secrets
+
+from flask import g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from incubator.core.money import format_cents
+from incubator.core.timeutil import format_local, format_timeleft, utcnow
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: "That request could not be understood",
+    403: "You are not allowed to do that",
+    404: "Page not found",
+    405: "That action is not available here",
+    413: "That upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def init_app(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user.is_authenticated:
+            # Private pages must not come back from the cache after sign-out.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = "Your form expired or was sent from another page. Go back, reload it and try again."
+        return render_template("errors/error.html", code=400, title="The form could not be accepted", message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = error.code or 500
+        title = ERROR_TITLES.get(code, error.name)
+        message = {
+            404: "There is nothing here, or you do not have access to it.",
+            413: "Files may be at most 20 MB, and form fields at most 512 KB.",
+            429: "Too many attempts in a short time. Wait a few minutes and try again.",
+        }.get(code, error.description)
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from incubator.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/error.html", code=500, title=ERROR_TITLES[500],
+                               message="The error was logged. Please try again in a moment."), 500
+
+    app.jinja_env.filters["cents"] = format_cents
+    app.jinja_env.filters["timeleft"] = format_timeleft
+
+    @app.template_filter("local")
+    def local_filter(moment, tz_name=None, fmt="%-d %b %Y, %H:%M %Z"):
+        return format_local(moment, tz_name, fmt)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def globals_():
+        from incubator.core.dashboard import nav_items
+
+        return {"now": utcnow(), "nav_items": nav_items}

@@ -1,0 +1,38 @@
+"""The migrations build exactly the schema the models describe (what `flask db check` checks)."""
+import os
+import secrets
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from incubator import create_app
+from incubator.extensions import db
+
+
+def test_migrations_build_the_schema_of_the_models(tmp_path, database_url):
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = sa.make_url(database_url)
+        name = f"{url.database}_mig_{secrets.token_hex(3)}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        target = url.set(database=name).render_as_string(hide_password=False)
+    else:
+        admin, target = None, f"sqlite:///{tmp_path / 'migrated.db'}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=target, INSTANCE_DIR=str(tmp_path))
+    try:
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            with db.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                diff = compare_metadata(context, db.metadata)
+            db.engine.dispose()
+        assert diff == [], f"models and migrations disagree: {diff}"
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
