@@ -57,6 +57,8 @@ def _refuse_unsafe_production(app: Flask) -> None:
 def _import_models() -> None:
     # Every model module, so metadata (and `flask db`) sees the whole schema.
     from incubator.accounts import models as _accounts  # noqa: F401
+    from incubator.applications import models as _applications  # noqa: F401
+    from incubator.challenges import models as _challenges  # noqa: F401
     from incubator.core import audit as _audit  # noqa: F401
     from incubator.core import mail as _mail  # noqa: F401
 

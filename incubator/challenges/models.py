@@ -1,0 +1,111 @@
+"""Challenges (calls for applications) and their own questions."""
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from incubator.accounts.models import Organisation
+from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+
+class Track(StrEnum):
+    new_school = "new_school"
+    school_transition = "school_transition"
+
+    @property
+    def label(self) -> str:
+        return {"new_school": "New school", "school_transition": "School transition"}[self.value]
+
+
+class QuestionKind(StrEnum):
+    short_text = "short_text"
+    long_text = "long_text"
+    number = "number"
+    single_choice = "single_choice"
+    multiple_choice = "multiple_choice"
+    yes_no = "yes_no"
+    file = "file"
+
+    @property
+    def label(self) -> str:
+        return {
+            "short_text": "Short text", "long_text": "Long text (word limit)", "number": "Number",
+            "single_choice": "Single choice", "multiple_choice": "Multiple choice", "yes_no": "Yes / no",
+            "file": "File",
+        }[self.value]
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+    __table_args__ = (
+        sa.CheckConstraint("opens_at < closes_at", name="opens_before_closing"),
+        sa.CheckConstraint("slots >= 1", name="at_least_one_slot"),
+        sa.CheckConstraint("grant_pool_cents >= 0 AND planning_grant_cents >= 0", name="money_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    track: Mapped[Track]
+    summary_md: Mapped[str] = mapped_column(sa.Text, default="")
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime] = mapped_column(index=True)
+    slots: Mapped[int] = mapped_column(default=3)
+    grant_pool_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    planning_grant_cents: Mapped[int] = mapped_column(sa.BigInteger, default=10_000_000)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="challenge", order_by="Question.position", cascade="all, delete-orphan")
+
+    @property
+    def audit_organisation_id(self) -> int:
+        return self.organisation_id
+
+    @property
+    def timezone(self) -> str:
+        return self.organisation.timezone
+
+    def has_opened(self, now: datetime) -> bool:
+        return now >= self.opens_at
+
+    def is_open(self, now: datetime) -> bool:
+        """Accepting applications: the server's answer, checked against `now` in UTC."""
+        return self.opens_at <= now < self.closes_at
+
+    def __repr__(self) -> str:
+        return f"<Challenge {self.slug}>"
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (
+        sa.CheckConstraint("word_limit IS NULL OR word_limit > 0", name="word_limit_positive"),
+        sa.CheckConstraint("min_value IS NULL OR max_value IS NULL OR min_value <= max_value", name="bounds_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind]
+    label: Mapped[str] = mapped_column(sa.String(500))
+    help_text: Mapped[str] = mapped_column(sa.Text, default="")
+    is_required: Mapped[bool] = mapped_column(default=False)
+    word_limit: Mapped[int | None]
+    min_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 4))
+    max_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 4))
+    # For single and multiple choice: the list of options, in order.
+    choices: Mapped[list[str] | None] = mapped_column(sa.JSON)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="questions")
+
+    @property
+    def audit_organisation_id(self) -> int:
+        return self.challenge.organisation_id
