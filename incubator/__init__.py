@@ -63,7 +63,12 @@ def _import_models() -> None:
     from incubator.core import mail as _mail  # noqa: F401
 
 
+DOMAINS = ("challenges", "applications")
+
+
 def _register_blueprints(app: Flask) -> None:
+    import importlib
+
     from incubator.accounts.views import admin_bp, auth_bp, invitations_bp
     from incubator.core.views import core_bp
 
@@ -71,3 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(invitations_bp)
+    for domain in DOMAINS:
+        # Each domain registers its permission rules, dashboard panels and demo seeders on import.
+        for module in ("permissions", "panels", "demo"):
+            importlib.import_module(f"incubator.{domain}.{module}")
+        app.register_blueprint(importlib.import_module(f"incubator.{domain}.views").bp)

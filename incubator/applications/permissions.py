@@ -1,0 +1,1 @@
+"""Who may do what to the objects of this domain (registered with core.permissions)."""

@@ -1,0 +1,1 @@
+"""Demo data of this domain, registered with core.demo.seeder (must be safe to run twice)."""

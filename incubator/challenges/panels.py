@@ -1,0 +1,1 @@
+"""Dashboard panels and navigation links of this domain (registered with core.dashboard)."""
