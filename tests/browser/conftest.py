@@ -1,0 +1,156 @@
+"""Browser journeys: the real app served over HTTP, driven by Playwright in Debian's Chromium.
+
+Fixtures for your own journeys (see test_account_journey.py for an example):
+
+- ``live_server``: the session ``app`` served on 127.0.0.1 and a free port, in a thread.
+  ``live_server.url`` is its base address and ``live_server.url_for("/path")`` an absolute
+  one. While a test uses it, PUBLIC_URL points at it, so links in mail open in the browser.
+- ``browser``: one headless Chromium for the whole session.
+- ``page``: a fresh browser context (no cookies, no cache) and page per test, with
+  ``base_url`` set, so ``page.goto("/login")`` works. An uncaught JavaScript error or a
+  Content-Security-Policy violation on any page fails the test.
+- ``inbox``: runs the queued jobs with a real RQ worker (so mail is delivered to the
+  test SMTP server) and reads the mail: ``inbox.link("ari@example.org")``.
+- ``sign_in``: ``sign_in(page, user)`` signs a user in through the sign-in form.
+
+Never run ``playwright install``: the journeys use /usr/bin/chromium.
+"""
+import os
+import threading
+from urllib.parse import urljoin
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD, free_port
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def url_for(self, path: str) -> str:
+        return urljoin(self.url + "/", path.lstrip("/"))
+
+
+@pytest.fixture(scope="session")
+def _live_server_thread(app):
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(app, _live_server_thread):
+    """The app over HTTP; PUBLIC_URL points at it for the duration of the test."""
+    previous = app.config["PUBLIC_URL"]
+    app.config["PUBLIC_URL"] = _live_server_thread.url
+    try:
+        yield _live_server_thread
+    finally:
+        app.config["PUBLIC_URL"] = previous
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh context (cookies, cache, storage) per test; fails on JavaScript errors."""
+    context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="America/Chicago")
+    context.set_default_timeout(TIMEOUT_MS)
+    problems = []
+    new_page = context.new_page()
+    new_page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    new_page.on("console", lambda message: problems.append(f"console: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text else None)
+    try:
+        yield new_page
+    finally:
+        context.close()
+    assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+
+
+class Inbox:
+    """Mail as a person would get it: queued jobs are run first, then the mailbox is read."""
+
+    def __init__(self, mailbox, run_jobs):
+        self.mailbox = mailbox
+        self.run_jobs = run_jobs
+
+    def deliver(self):
+        """Run every queued job (mail, pdf, ...) with a real RQ worker in burst mode."""
+        self.run_jobs()
+        return self
+
+    def last(self, address):
+        """The last message to `address` (a `email.message.EmailMessage`), after delivery."""
+        self.deliver()
+        return self.mailbox.last(address)
+
+    def body(self, address) -> str:
+        return self.mailbox.body(self.last(address))
+
+    def link(self, address, pattern=r"https?://\S+") -> str:
+        """The first link (matching `pattern`) in the last mail to `address`."""
+        self.deliver()
+        return self.mailbox.link(address, pattern)
+
+
+@pytest.fixture
+def inbox(mailbox, run_jobs):
+    return Inbox(mailbox, run_jobs)
+
+
+@pytest.fixture
+def sign_in():
+    """`sign_in(page, user_or_email, password=PASSWORD)`: through the form; ends on the landing page."""
+
+    def do(page, who, password=PASSWORD):
+        email = who if isinstance(who, str) else who.email
+        page.goto("/login")
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        return page
+
+    return do
