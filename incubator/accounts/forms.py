@@ -79,3 +79,7 @@ class RolesForm(BaseForm):
 class ConfirmForm(BaseForm):
     """An empty form: a POST with a CSRF token, for buttons."""
     confirm = BooleanField("I understand")
+
+
+class ActivationForm(ConfirmForm):
+    active = SelectField("Active", choices=[("0", "Deactivate"), ("1", "Reactivate")], validators=[InputRequired()])

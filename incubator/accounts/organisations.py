@@ -77,6 +77,15 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
     return invitation
 
 
+def pending_invitations_for(user: User) -> list[Invitation]:
+    """Invitations waiting for this person's confirmed address (shown on their dashboard)."""
+    if not user.is_confirmed:
+        return []
+    return list(db.session.scalars(sa.select(Invitation).where(
+        Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow()).order_by(Invitation.created_at)))
+
+
 def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 200:
         return None

@@ -79,10 +79,11 @@ def authenticate(email: str, password: str) -> User:
     # Check a hash even for an unknown address so timing does not reveal accounts.
     valid = user.check_password(password) if user else _dummy_check(password)
     if not valid or user is None:
-        audit.record(user, "user.sign_in_failed", user, actor_email=normalise_email(email)[:320])
+        # The actor is unknown (anyone can type an address); the claimed address is kept.
+        audit.record(None, "user.sign_in_failed", user, actor_email=normalise_email(email)[:320])
         raise SignInFailed("That email and password do not match an account.")
     if user.is_deactivated:
-        audit.record(user, "user.sign_in_refused", user, reason="deactivated")
+        audit.record(None, "user.sign_in_refused", user, actor_email=user.email, reason="deactivated")
         raise SignInFailed("This account has been deactivated. Contact the programme team.")
     audit.record(user, "user.signed_in", user)
     return user

@@ -1,11 +1,18 @@
-"""Form base: every form refuses control characters (NUL breaks PostgreSQL text)."""
+"""Form base: every form refuses control characters (NUL breaks PostgreSQL text).
+
+Single-line fields also refuse line breaks (they end up in mail headers and
+table cells) and the Unicode bidirectional overrides that make text display in
+a different order than it was typed (a classic way to disguise a name).
+"""
 import re
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_BREAK_OR_BIDI = re.compile(r"[\r\n\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def no_control_characters(form, field):
@@ -13,8 +20,27 @@ def no_control_characters(form, field):
         raise ValidationError("This contains characters that are not allowed (control characters).")
 
 
+def single_line(form, field):
+    if isinstance(field.data, str) and _LINE_BREAK_OR_BIDI.search(field.data):
+        raise ValidationError("This must be one line of plain text, without line breaks or direction overrides.")
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def has_control_characters(value: str) -> bool:
+    return bool(_CONTROL.search(value) or _LINE_BREAK_OR_BIDI.search(value))
+
+
+def query_arg(name: str, max_length: int = 200) -> str:
+    """A search or filter value from the query string, stripped; '' when it is hostile.
+
+    Filters are read-only, so a value that cannot match anything (control
+    characters, which PostgreSQL refuses in text) is simply dropped.
+    """
+    value = (request.args.get(name) or "").strip()[:max_length]
+    return "" if has_control_characters(value) else value
 
 
 class BaseForm(FlaskForm):
@@ -23,4 +49,6 @@ class BaseForm(FlaskForm):
         for name, field in self._fields.items():
             if isinstance(field, (StringField, TextAreaField)):
                 extra.setdefault(name, []).append(no_control_characters)
+            if isinstance(field, StringField) and not isinstance(field, TextAreaField):
+                extra.setdefault(name, []).append(single_line)
         return super().validate(extra_validators=extra)

@@ -5,7 +5,7 @@ the log and stays readable on the admin Outbox page, so the demo works end to en
 """
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -20,10 +20,15 @@ from incubator.extensions import db
 log = logging.getLogger(__name__)
 
 
+STATUSES = ("queued", "sending", "sent", "logged", "failed")
+# A claim older than this belongs to a worker that died mid-send; another may retry it.
+STALE_CLAIM = timedelta(minutes=15)
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'sent', 'logged', 'failed')", name="status_known"),
+        sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'logged', 'failed')", name="status_known"),
         sa.CheckConstraint("status NOT IN ('sent', 'logged') OR sent_at IS NOT NULL", name="sent_at_when_sent"),
     )
 
@@ -35,8 +40,14 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+def _one_line(text: str) -> str:
+    # Header values may not hold line breaks; a stray one must not break the mail.
+    return " ".join(text.split())
 
 
 def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
@@ -44,7 +55,7 @@ def queue_mail(recipient: str, subject: str, template: str, **context) -> Outbox
     body = render_template(f"mail/{template}.txt", **context)
     message = OutboxMessage(
         recipient=recipient,
-        subject=subject[:300],
+        subject=_one_line(subject)[:300],
         body_text=body,
         message_id=make_msgid(domain="incubator.local"),
     )
@@ -54,20 +65,46 @@ def queue_mail(recipient: str, subject: str, template: str, **context) -> Outbox
     return message
 
 
-def send_outbox_message(message_id: int) -> str:
-    """Job: deliver one outbox message. Running it twice sends it once.
-
-    :raises smtplib.SMTPException, OSError: the SMTP server failed; RQ retries with backoff.
-    """
-    # Claim the message by compare-and-set so two workers never both send it.
+def _claim(message_id: int) -> bool:
+    """Compare-and-set the message to 'sending', so two workers never both send it."""
+    now = utcnow()
+    claimable = sa.or_(OutboxMessage.status.in_(["queued", "failed"]),
+                       sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM))
     claimed = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(["queued", "failed"]))
-        .values(attempts=OutboxMessage.attempts + 1)
+        sa.update(OutboxMessage).where(OutboxMessage.id == message_id, claimable)
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id)
     ).first()
     db.session.commit()
-    if claimed is None:
+    return claimed is not None
+
+
+def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body_text)
+    return email
+
+
+def _deliver(email: EmailMessage, config) -> None:
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)
+
+
+def send_outbox_message(message_id: int) -> str:
+    """Job: deliver one outbox message. Running it twice sends it once.
+
+    :raises smtplib.SMTPException, OSError: the SMTP server failed; the message is
+        marked failed and RQ retries the job with backoff.
+    """
+    if not _claim(message_id):
         return "already sent"
     message = db.session.get(OutboxMessage, message_id)
     config = current_app.config
@@ -76,19 +113,14 @@ def send_outbox_message(message_id: int) -> str:
         message.status, message.sent_at = "logged", utcnow()
         db.session.commit()
         return "logged"
-    email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email["Message-ID"] = message.message_id
-    email.set_content(message.body_text)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(email)
+        email = _as_email(message, config["MAIL_DEFAULT_SENDER"])
+    except ValueError as error:  # an address or header that cannot be written: retrying will not help
+        message.status, message.last_error = "failed", f"Cannot build the message: {error}"[:2000]
+        db.session.commit()
+        return "undeliverable"
+    try:
+        _deliver(email, config)
     except (smtplib.SMTPException, OSError) as error:
         message.status, message.last_error = "failed", f"{type(error).__name__}: {error}"[:2000]
         db.session.commit()

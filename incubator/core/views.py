@@ -1,14 +1,17 @@
 """The landing page, the dashboard, and the admin's audit trail and outbox."""
-from datetime import datetime, time, timedelta, timezone
+import re
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from incubator.accounts.models import Organisation, Role
+from incubator.accounts.organisations import pending_invitations_for
 from incubator.core import dashboard as panels
 from incubator.core.audit import AuditEvent
-from incubator.core.mail import OutboxMessage
+from incubator.core.forms import query_arg
+from incubator.core.mail import STATUSES, OutboxMessage
 from incubator.core.pagination import paginate
 from incubator.core.permissions import admin_required
 from incubator.extensions import db
@@ -28,7 +31,8 @@ def index():
 def dashboard():
     org_ids = current_user.organisations_with()
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids)).order_by(Organisation.name)).all() if org_ids else []
-    return render_template("core/dashboard.html", orgs=orgs, panels=panels.panels_for(current_user), Role=Role)
+    return render_template("core/dashboard.html", orgs=orgs, panels=panels.panels_for(current_user), Role=Role,
+                           invitations=pending_invitations_for(current_user))
 
 
 @core_bp.get("/healthz")
@@ -37,18 +41,25 @@ def healthz():
     return {"status": "ok"}
 
 
-def _parse_day(value: str | None) -> datetime | None:
+def _parse_day(value: str) -> date | None:
     try:
-        return datetime.combine(datetime.strptime(value or "", "%Y-%m-%d").date(), time(), tzinfo=timezone.utc)
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         return None
+    return day if date(1970, 1, 1) <= day <= date(9000, 1, 1) else None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+AUDIT_FILTERS = ("action", "actor", "object_type", "object_id", "since", "until")
 
 
 @core_bp.get("/admin/audit")
-@login_required
 @admin_required
 def audit_trail():
-    args = {k: (request.args.get(k) or "").strip()[:200] for k in ("action", "actor", "object_type", "object_id", "since", "until")}
+    args = {name: query_arg(name) for name in AUDIT_FILTERS}
     query = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if args["action"]:
         query = query.where(AuditEvent.action.startswith(args["action"], autoescape=True))
@@ -56,29 +67,27 @@ def audit_trail():
         query = query.where(AuditEvent.actor_email.contains(args["actor"].lower(), autoescape=True))
     if args["object_type"]:
         query = query.where(AuditEvent.object_type == args["object_type"])
-    if args["object_id"].isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", args["object_id"]):
         query = query.where(AuditEvent.object_id == int(args["object_id"]))
     if since := _parse_day(args["since"]):
-        query = query.where(AuditEvent.occurred_at >= since)
+        query = query.where(AuditEvent.occurred_at >= _start_of(since))
     if until := _parse_day(args["until"]):
-        query = query.where(AuditEvent.occurred_at < until + timedelta(days=1))
+        query = query.where(AuditEvent.occurred_at < _start_of(until + timedelta(days=1)))
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     return render_template("core/audit.html", page=paginate(query), args=args, actions=actions)
 
 
 @core_bp.get("/admin/outbox")
-@login_required
 @admin_required
 def outbox():
     status = request.args.get("status", "")
     query = sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    if status in {"queued", "sent", "logged", "failed"}:
+    if status in STATUSES:
         query = query.where(OutboxMessage.status == status)
-    return render_template("core/outbox.html", page=paginate(query), status=status)
+    return render_template("core/outbox.html", page=paginate(query), status=status, statuses=STATUSES)
 
 
 @core_bp.get("/admin/outbox/<int:message_id>")
-@login_required
 @admin_required
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
