@@ -82,7 +82,10 @@ class TeamInvitation(db.Model):
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
-        sa.CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_at_unless_draft"),
+        # A draft withdrawn before it was ever submitted has no submission time.
+        sa.CheckConstraint("status IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL",
+                           name="submitted_at_unless_draft"),
+        sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_at_when_withdrawn"),
         sa.CheckConstraint("status <> 'ineligible' OR screening_reason IS NOT NULL", name="ineligible_has_reason"),
         sa.UniqueConstraint("challenge_id", "team_id", name="one_per_team"),
         sa.Index("ix_applications_challenge_status", "challenge_id", "status"),
@@ -204,3 +207,25 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="attachments")
+
+
+class ApplicationRevision(db.Model):
+    """One saved change to a draft: who saved it, when, and each field's old and new value.
+
+    A save that was based on an older version is refused; the revisions since that
+    version are what the member is shown, field by field.
+    """
+
+    __tablename__ = "application_revisions"
+    __table_args__ = (sa.UniqueConstraint("application_id", "version", name="one_revision_per_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    # The version this save produced.
+    version: Mapped[int]
+    saved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # [{"field": key, "label": text, "old": text, "new": text}, ...]
+    changes: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+
+    saved_by: Mapped[User | None] = relationship()

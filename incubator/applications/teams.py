@@ -1,0 +1,137 @@
+"""Design teams: creating one, inviting members by email, accepting, revoking, handing over the lead.
+
+Services take an explicit actor, flush and never commit; the caller commits.
+"""
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from incubator.accounts.models import User
+from incubator.accounts.services import external_url, normalise_email
+from incubator.applications.models import Application, Team, TeamInvitation, TeamMember
+from incubator.core import audit, tokens
+from incubator.core.errors import DomainError
+from incubator.core.mail import queue_mail
+from incubator.core.permissions import require
+from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+
+def create_team(name: str, *, actor: User) -> Team:
+    """Create a team with `actor` as its lead."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Give the team a name.")
+    team = Team(name=name[:200], created_by_id=actor.id)
+    team.members.append(TeamMember(user=actor, is_lead=True))
+    db.session.add(team)
+    db.session.flush()
+    audit.record(actor, "team.created", team, to_state="active", name=team.name)
+    return team
+
+
+def teams_of(user: User) -> list[Team]:
+    return list(db.session.scalars(
+        sa.select(Team).join(TeamMember).where(TeamMember.user_id == user.id).order_by(Team.name, Team.id)))
+
+
+def applications_of(teams: list[Team]) -> dict[int, list[Application]]:
+    found: dict[int, list[Application]] = {team.id: [] for team in teams}
+    if not teams:
+        return found
+    for application in db.session.scalars(
+            sa.select(Application).where(Application.team_id.in_(found)).order_by(Application.created_at)):
+        found[application.team_id].append(application)
+    return found
+
+
+def pending_invitations(team: Team) -> list[TeamInvitation]:
+    now = utcnow()
+    return list(db.session.scalars(sa.select(TeamInvitation).where(
+        TeamInvitation.team_id == team.id, TeamInvitation.accepted_at.is_(None),
+        TeamInvitation.revoked_at.is_(None), TeamInvitation.expires_at > now).order_by(TeamInvitation.created_at)))
+
+
+def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
+    """Invite an address to the team; the link goes out by mail.
+
+    :raises NotAllowed: the actor is not the team's lead
+    :raises DomainError: the person is already a member or already has a pending invitation
+    """
+    require(actor, "manage", team)
+    email = normalise_email(email)
+    if any(m.user.email == email for m in team.members):
+        raise DomainError(f"{email} is already on the team.")
+    if any(i.email == email for i in pending_invitations(team)):
+        raise DomainError(f"{email} already has a pending invitation. Revoke it to send a new one.")
+    token = tokens.random_token()
+    invitation = TeamInvitation(
+        team=team, email=email, token_hash=tokens.hash_token(token), invited_by=actor,
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "team.invitation_sent", invitation, to_state="pending", team_id=team.id, email=email)
+    queue_mail(email, f"You are invited to join the team {team.name} on Incubator", "team_invitation",
+               invitation=invitation, team=team, accept_url=external_url("applications.invitation", token=token))
+    return invitation
+
+
+def find_invitation(token: str) -> TeamInvitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(sa.select(TeamInvitation).where(TeamInvitation.token_hash == tokens.hash_token(token)))
+
+
+def accept_invitation(invitation: TeamInvitation, *, user: User) -> TeamMember:
+    """Join the team through an emailed link.
+
+    :raises DomainError: the invitation is not pending any more
+    """
+    now = utcnow()
+    status = invitation.status(now)
+    if status != "pending":
+        raise DomainError(f"This invitation is {status}. Ask the team's lead for a new one.")
+    invitation.accepted_at, invitation.accepted_by_id = now, user.id
+    member = db.session.scalar(sa.select(TeamMember).filter_by(team_id=invitation.team_id, user_id=user.id))
+    if member is None:
+        member = TeamMember(team_id=invitation.team_id, user=user)
+        db.session.add(member)
+    if user.email == invitation.email and user.email_confirmed_at is None:
+        user.email_confirmed_at = now  # the link reached this mailbox
+    db.session.flush()
+    db.session.expire(invitation.team, ["members"])
+    audit.record(user, "team.invitation_accepted", invitation, from_state="pending", to_state="accepted",
+                 team_id=invitation.team_id)
+    return member
+
+
+def revoke_invitation(invitation: TeamInvitation, *, actor: User) -> None:
+    """:raises DomainError: the invitation is not pending"""
+    require(actor, "manage", invitation.team)
+    if invitation.status(utcnow()) != "pending":
+        raise DomainError("Only a pending invitation can be revoked.")
+    invitation.revoked_at = utcnow()
+    audit.record(actor, "team.invitation_revoked", invitation, from_state="pending", to_state="revoked",
+                 team_id=invitation.team_id, email=invitation.email)
+
+
+def hand_over_lead(team: Team, *, to_user_id: int, actor: User) -> None:
+    """Make another member the lead; the current lead stays a member.
+
+    :raises DomainError: the person chosen is not a member of the team
+    """
+    require(actor, "manage", team)
+    current = next(m for m in team.members if m.is_lead)
+    chosen = next((m for m in team.members if m.user_id == to_user_id), None)
+    if chosen is None:
+        raise DomainError("Choose a member of the team.")
+    if chosen is current:
+        raise DomainError("You are already the lead.")
+    # Two statements, so the one-lead-per-team index never sees two leads.
+    current.is_lead = False
+    db.session.flush()
+    chosen.is_lead = True
+    db.session.flush()
+    audit.record(actor, "team.lead_handed_over", team, from_state=f"lead:{current.user_id}",
+                 to_state=f"lead:{chosen.user_id}", new_lead=chosen.user.email)
