@@ -1,3 +1,307 @@
-from flask import Blueprint
+"""Challenge pages: the public list and detail, and the program staff's pages.
+
+Staff pages load the challenge with `visible_or_404(..., "manage")`, so anyone who is
+not program staff of its organisation (or an admin), signed in or not, gets a 404.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from sqlalchemy.orm import contains_eager, selectinload
+from werkzeug.routing import BuildError
+
+from incubator.accounts.models import Organisation, Role
+from incubator.applications.models import Application, Team, TeamMember
+from incubator.applications.states import Status
+from incubator.challenges import forms, listing, screening, services
+from incubator.challenges.export import stream_csv
+from incubator.challenges.markdown import render_markdown
+from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.core.errors import DomainError
+from incubator.core.money import format_cents
+from incubator.core.pagination import paginate
+from incubator.core.permissions import visible_or_404
+from incubator.core.timeutil import from_local, local, utcnow
+from incubator.extensions import db
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+# ---- public ---------------------------------------------------------------------------------------
+
+
+def open_challenges_query(now: datetime) -> sa.Select:
+    return (
+        sa.select(Challenge).join(Challenge.organisation).options(contains_eager(Challenge.organisation))
+        .where(Challenge.opens_at <= now, Challenge.closes_at > now)
+        .order_by(Challenge.closes_at, Challenge.id)
+    )
+
+
+@bp.get("/")
+def public_list():
+    now = utcnow()
+    return render_template("challenges/public_list.html", page=paginate(open_challenges_query(now)), now=now)
+
+
+@bp.get("/<slug>")
+def public_detail(slug: str):
+    now = utcnow()
+    challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == slug[:80]))
+    # Before it opens a challenge is still being prepared: staff preview it on their page.
+    if challenge is None or not challenge.has_opened(now):
+        abort(404)
+    return render_template("challenges/public_detail.html", challenge=challenge, now=now)
+
+
+# ---- staff: the challenge -------------------------------------------------------------------------
+
+
+def _staff_organisations() -> list[Organisation]:
+    if not current_user.is_authenticated:
+        return []
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if not current_user.is_admin:
+        query = query.where(Organisation.id.in_(current_user.organisations_with(Role.program_staff) or [-1]))
+    return list(db.session.scalars(query))
+
+
+def _challenge_data(form: forms.ChallengeForm, tz_name: str) -> services.ChallengeData:
+    return services.ChallengeData(
+        title=form.title.data, slug=form.slug.data, track=Track(form.track.data), summary_md=form.summary_md.data or "",
+        opens_at=from_local(form.opens_at.data, tz_name), closes_at=from_local(form.closes_at.data, tz_name),
+        slots=form.slots.data, grant_pool_cents=form.grant_pool.cents, planning_grant_cents=form.planning_grant.cents,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    organisations = _staff_organisations()
+    if not organisations:
+        abort(404)
+    form = forms.ChallengeForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in organisations]
+    if form.validate_on_submit():
+        organisation = next(o for o in organisations if o.id == form.organisation_id.data)
+        try:
+            challenge = services.save_challenge(None, _challenge_data(form, organisation.timezone), actor=current_user,
+                                                now=utcnow(), organisation=organisation)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Created {challenge.title}. Add its questions before it opens.", "success")
+            return redirect(url_for(".manage", challenge_id=challenge.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("challenges/form.html", form=form, challenge=None, organisations=organisations), status
+
+
+@bp.route("/<int:challenge_id>/edit", methods=["GET", "POST"])
+def edit(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    tz = challenge.timezone
+    form = forms.ChallengeForm(obj=challenge if request.method == "GET" else None)
+    del form.organisation_id
+    if request.method == "GET":
+        form.opens_at.data = local(challenge.opens_at, tz).replace(tzinfo=None)
+        form.closes_at.data = local(challenge.closes_at, tz).replace(tzinfo=None)
+        form.grant_pool.data = format_cents(challenge.grant_pool_cents).lstrip("$")
+        form.planning_grant.data = format_cents(challenge.planning_grant_cents).lstrip("$")
+        form.track.data = challenge.track.value
+    if form.validate_on_submit():
+        try:
+            services.save_challenge(challenge, _challenge_data(form, tz), actor=current_user, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Saved the challenge.", "success")
+            return redirect(url_for(".manage", challenge_id=challenge.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("challenges/form.html", form=form, challenge=challenge, organisations=[challenge.organisation]), status
+
+
+@bp.get("/<int:challenge_id>/manage")
+def manage(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    now = utcnow()
+    counts = listing.status_counts([challenge.id])[challenge.id]
+    questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
+    return render_template("challenges/manage.html", challenge=challenge, questions=questions, counts=counts,
+                           Status=Status, locked=challenge.has_opened(now), now=now)
+
+
+# ---- staff: questions -----------------------------------------------------------------------------
+
+
+def _question_data(form: forms.QuestionForm) -> services.QuestionData:
+    return services.QuestionData(
+        kind=QuestionKind(form.kind.data), label=form.label.data, help_text=form.help_text.data or "",
+        is_required=form.is_required.data, word_limit=form.word_limit.data, min_value=form.min_value.data,
+        max_value=form.max_value.data, choices=(form.choices.data or "").splitlines(),
+    )
+
+
+def _question_form(challenge: Challenge, question: Question | None):
+    if challenge.has_opened(utcnow()):
+        flash("The challenge has opened, so its questions are locked: teams may already be answering them.", "error")
+        return redirect(url_for(".manage", challenge_id=challenge.id))
+    form = forms.QuestionForm(obj=question)
+    if request.method == "GET" and question is not None:
+        form.choices.data = "\n".join(question.choices or [])
+    if form.validate_on_submit():
+        try:
+            if question is None:
+                services.add_question(challenge, _question_data(form), actor=current_user, now=utcnow())
+            else:
+                services.update_question(question, _question_data(form), actor=current_user, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Question saved.", "success")
+            return redirect(url_for(".manage", challenge_id=challenge.id) + "#questions")
+    status = 422 if request.method == "POST" else 200
+    return render_template("challenges/question_form.html", form=form, challenge=challenge, question=question), status
+
+
+def _question_or_404(challenge: Challenge, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.challenge_id != challenge.id:
+        abort(404)
+    return question
+
+
+@bp.route("/<int:challenge_id>/questions/new", methods=["GET", "POST"])
+def question_new(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    return _question_form(challenge, None)
+
+
+@bp.route("/<int:challenge_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+def question_edit(challenge_id: int, question_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    return _question_form(challenge, _question_or_404(challenge, question_id))
+
+
+@bp.post("/<int:challenge_id>/questions/<int:question_id>/delete")
+def question_delete(challenge_id: int, question_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    question = _question_or_404(challenge, question_id)
+    try:
+        services.delete_question(question, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Question deleted.", "success")
+    return redirect(url_for(".manage", challenge_id=challenge.id) + "#questions")
+
+
+@bp.post("/<int:challenge_id>/questions/<int:question_id>/move")
+def question_move(challenge_id: int, question_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    question = _question_or_404(challenge, question_id)
+    try:
+        services.move_question(question, request.form.get("direction", ""), actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".manage", challenge_id=challenge.id) + "#questions")
+
+
+# ---- staff: applications --------------------------------------------------------------------------
+
+
+@bp.get("/<int:challenge_id>/applications")
+def applications(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    filters = listing.Filters.from_args(request.args)
+    page = paginate(listing.applications_query(challenge, filters))
+    counts = listing.status_counts([challenge.id])[challenge.id]
+    return render_template("challenges/applications.html", challenge=challenge, page=page, filters=filters,
+                           counts=counts, statuses=listing.STAFF_STATUSES, sorts=listing.SORT_LABELS)
+
+
+@bp.get("/<int:challenge_id>/applications.csv")
+def applications_csv(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    filters = listing.Filters.from_args(request.args)
+    filename = f"{challenge.slug}-applications-{utcnow():%Y%m%d}.csv"
+    return Response(stream_with_context(stream_csv(challenge, filters)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _application_or_404(challenge: Challenge, application_id: int) -> Application:
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id, Application.challenge_id == challenge.id,
+                                     Application.status.in_(listing.STAFF_STATUSES))
+        .options(selectinload(Application.team).selectinload(Team.members).selectinload(TeamMember.user),
+                 selectinload(Application.answers), selectinload(Application.financial_years),
+                 selectinload(Application.attachments)))
+    if application is None:
+        abort(404)
+    return application
+
+
+def _download_url(endpoint: str, **values) -> str | None:
+    """A link to a download route of the applications domain, once it exists.
+
+    The applications domain owns the PDF and attachment downloads (and their
+    permission checks); until its routes land the page shows names without links.
+    """
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def _render_application(challenge: Challenge, application: Application, form, status: int = 200):
+    pdf_url = _download_url("applications.pdf", application_id=application.id) if application.pdf_path else None
+    questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
+    answers = {a.question_id: a for a in application.answers}
+    return render_template("challenges/application.html", challenge=challenge, application=application,
+                           questions=questions, answers=answers, form=form, Status=Status,
+                           QuestionKind=QuestionKind, pdf_url=pdf_url,
+                           attachment_url=lambda f: _download_url("applications.attachment", attachment_id=f.id)), status
+
+
+@bp.get("/<int:challenge_id>/applications/<int:application_id>")
+def application_detail(challenge_id: int, application_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    application = _application_or_404(challenge, application_id)
+    return _render_application(challenge, application, forms.ScreeningForm())
+
+
+@bp.post("/<int:challenge_id>/applications/<int:application_id>/screen")
+def application_screen(challenge_id: int, application_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    application = _application_or_404(challenge, application_id)
+    form = forms.ScreeningForm()
+    if not form.validate_on_submit():
+        return _render_application(challenge, application, form, 422)
+    eligible = form.decision.data == "eligible"
+    try:
+        screening.screen(application, eligible=eligible, reason=form.reason.data, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Marked eligible." if eligible else "Marked ineligible. The team will be told by email, with your reason.",
+              "success")
+    return redirect(url_for(".application_detail", challenge_id=challenge.id, application_id=application.id))

@@ -1,0 +1,74 @@
+"""Queries behind the staff pages: the applications of a challenge, and status counts.
+
+A fixed number of SQL statements whatever the number of applications: one count by
+status, one count of the filtered list and one page query that joins the team.
+"""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from incubator.applications.models import Application, Team
+from incubator.applications.states import Status
+from incubator.challenges.models import Challenge
+from incubator.extensions import db
+
+# Staff see an application once it is submitted; drafts are the team's own work.
+STAFF_STATUSES = [Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn]
+SORTS = {
+    "submitted": (Application.submitted_at.desc(), Application.id.desc()),
+    "submitted_asc": (Application.submitted_at.asc(), Application.id.asc()),
+    "school": (sa.func.lower(Application.school_name).asc(), Application.id.asc()),
+    "status": (Application.status.asc(), Application.submitted_at.desc(), Application.id.desc()),
+}
+SORT_LABELS = {"submitted": "Newest submitted", "submitted_asc": "Oldest submitted",
+               "school": "School name", "status": "Status"}
+
+
+@dataclass
+class Filters:
+    status: str = ""
+    q: str = ""
+    sort: str = "submitted"
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        status = args.get("status", "")
+        sort = args.get("sort", "submitted")
+        return cls(
+            status=status if status in {s.value for s in STAFF_STATUSES} else "",
+            q=(args.get("q") or "").strip()[:200],
+            sort=sort if sort in SORTS else "submitted",
+        )
+
+
+def applications_query(challenge: Challenge, filters: Filters) -> sa.Select:
+    query = (
+        sa.select(Application)
+        .join(Application.team)
+        .options(contains_eager(Application.team))
+        .where(Application.challenge_id == challenge.id)
+    )
+    if filters.status:
+        query = query.where(Application.status == Status(filters.status))
+    else:
+        query = query.where(Application.status.in_(STAFF_STATUSES))
+    if filters.q:
+        query = query.where(sa.or_(Application.school_name.icontains(filters.q, autoescape=True),
+                                   Team.name.icontains(filters.q, autoescape=True)))
+    return query.order_by(*SORTS[filters.sort])
+
+
+def status_counts(challenge_ids: list[int]) -> dict[int, dict[Status, int]]:
+    """{challenge id: {status: number of applications}}, in one statement."""
+    counts: dict[int, dict[Status, int]] = {cid: {} for cid in challenge_ids}
+    if not challenge_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Application.challenge_id, Application.status, sa.func.count())
+        .where(Application.challenge_id.in_(challenge_ids))
+        .group_by(Application.challenge_id, Application.status)
+    )
+    for challenge_id, status, number in rows:
+        counts[challenge_id][Status(status)] = number
+    return counts

@@ -1,0 +1,45 @@
+"""Screening: program staff mark a submitted application eligible or ineligible.
+
+An ineligible team is told why by email. A decision can be corrected (eligible <->
+ineligible) as the applications lifecycle allows.
+"""
+from datetime import datetime
+
+from incubator.accounts.models import User
+from incubator.applications import states
+from incubator.applications.models import Application
+from incubator.applications.states import Status
+from incubator.core import audit, permissions
+from incubator.core.errors import ValidationFailed
+from incubator.core.mail import queue_mail
+
+MAX_REASON = 5000
+
+
+def screen(application: Application, *, eligible: bool, reason: str | None, actor: User, now: datetime) -> None:
+    """Move `application` to eligible or ineligible; mail the team when ineligible.
+
+    :raises NotAllowed: the actor is not program staff of the challenge's organisation
+    :raises InvalidTransition: the application is not submitted (or already has that status)
+    :raises ValidationFailed: no reason was given for ineligible, or it is too long
+    """
+    permissions.require(actor, "manage", application.challenge)
+    target = Status.eligible if eligible else Status.ineligible
+    current = application.status
+    states.check(current, target)
+    reason = (reason or "").strip()
+    if target == Status.ineligible and not reason:
+        raise ValidationFailed("Give the reason the application is ineligible: the team will read it.")
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(f"The reason is at most {MAX_REASON:,} characters.")
+    application.status = target
+    application.screened_at = now
+    application.screened_by_id = actor.id
+    application.screening_reason = reason or None
+    audit.record(actor, "application.screened", application, from_state=current, to_state=target,
+                 **({"reason": reason} if reason else {}))
+    if target == Status.ineligible:
+        challenge = application.challenge
+        for member in application.team.members:
+            queue_mail(member.user.email, f"Your application to {challenge.title}", "screening_ineligible",
+                       application=application, challenge=challenge, team=application.team, reason=reason)
