@@ -1,4 +1,5 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -59,7 +60,7 @@ class OrganisationForm(BaseForm):
             raise ValidationError("Choose a timezone such as America/Chicago or America/New_York.")
 
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class InvitationForm(BaseForm):
@@ -82,4 +83,4 @@ class ConfirmForm(BaseForm):
 
 
 class ActivationForm(ConfirmForm):
-    active = SelectField("Active", choices=[("0", "Deactivate"), ("1", "Reactivate")], validators=[InputRequired()])
+    active = SelectField("Active", choices=[SelectChoice("0", "Deactivate"), SelectChoice("1", "Reactivate")], validators=[InputRequired()])
