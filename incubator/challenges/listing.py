@@ -15,6 +15,13 @@ from incubator.extensions import db
 
 # Staff see an application once it is submitted; drafts are the team's own work.
 STAFF_STATUSES = [Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn]
+
+
+def staff_visible():
+    """Staff see an application once it was submitted (a draft withdrawn unsent stays private)."""
+    return sa.and_(Application.status.in_(STAFF_STATUSES), Application.submitted_at.is_not(None))
+
+
 SORTS = {
     "submitted": (Application.submitted_at.desc(), Application.id.desc()),
     "submitted_asc": (Application.submitted_at.asc(), Application.id.asc()),
@@ -49,10 +56,9 @@ def applications_query(challenge: Challenge, filters: Filters) -> sa.Select:
         .options(contains_eager(Application.team))
         .where(Application.challenge_id == challenge.id)
     )
+    query = query.where(staff_visible())
     if filters.status:
         query = query.where(Application.status == Status(filters.status))
-    else:
-        query = query.where(Application.status.in_(STAFF_STATUSES))
     if filters.q:
         query = query.where(sa.or_(Application.school_name.icontains(filters.q, autoescape=True),
                                    Team.name.icontains(filters.q, autoescape=True)))
@@ -66,7 +72,8 @@ def status_counts(challenge_ids: list[int]) -> dict[int, dict[Status, int]]:
         return counts
     rows = db.session.execute(
         sa.select(Application.challenge_id, Application.status, sa.func.count())
-        .where(Application.challenge_id.in_(challenge_ids))
+        .where(Application.challenge_id.in_(challenge_ids),
+               sa.or_(Application.status != Status.withdrawn, Application.submitted_at.is_not(None)))
         .group_by(Application.challenge_id, Application.status)
     )
     for challenge_id, status, number in rows:

@@ -6,10 +6,9 @@ not program staff of its organisation (or an admin), signed in or not, gets a 40
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
-from werkzeug.routing import BuildError
 
 from incubator.accounts.models import Organisation, Role
 from incubator.applications.models import Application, Team, TeamMember
@@ -247,7 +246,7 @@ def applications_csv(challenge_id: int):
 def _application_or_404(challenge: Challenge, application_id: int) -> Application:
     application = db.session.scalar(
         sa.select(Application).where(Application.id == application_id, Application.challenge_id == challenge.id,
-                                     Application.status.in_(listing.STAFF_STATUSES))
+                                     listing.staff_visible())
         .options(selectinload(Application.team).selectinload(Team.members).selectinload(TeamMember.user),
                  selectinload(Application.answers), selectinload(Application.financial_years),
                  selectinload(Application.attachments)))
@@ -256,28 +255,16 @@ def _application_or_404(challenge: Challenge, application_id: int) -> Applicatio
     return application
 
 
-def _download_url(endpoint: str, **values) -> str | None:
-    """A link to a download route of the applications domain, once it exists.
-
-    The applications domain owns the PDF and attachment downloads (and their
-    permission checks); until its routes land the page shows names without links.
-    """
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def _render_application(challenge: Challenge, application: Application, form, status: int = 200):
-    pdf_url = _download_url("applications.pdf", application_id=application.id) if application.pdf_path else None
+    # The applications domain owns the downloads; its rule lets program staff of the organisation read them.
+    pdf_url = url_for("applications.pdf", application_id=application.id) if application.pdf_path else None
     questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
     answers = {a.question_id: a for a in application.answers}
     return render_template("challenges/application.html", challenge=challenge, application=application,
                            questions=questions, answers=answers, form=form, Status=Status,
                            QuestionKind=QuestionKind, pdf_url=pdf_url,
-                           attachment_url=lambda f: _download_url("applications.attachment", attachment_id=f.id)), status
+                           attachment_url=lambda f: url_for("applications.download", application_id=application.id,
+                                                            attachment_id=f.id)), status
 
 
 @bp.get("/<int:challenge_id>/applications/<int:application_id>")

@@ -1,0 +1,121 @@
+"""Program staff screen a submitted application: eligible, or ineligible with a reason mailed to the team."""
+import pytest
+
+from incubator.applications.states import Status
+from incubator.challenges import screening
+from incubator.core.audit import AuditEvent
+from incubator.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+
+@pytest.fixture
+def team_members(make_user):
+    return [make_user("lead@example.org", name="Lee Lead"), make_user("member@example.org", name="Mo Member")]
+
+
+@pytest.fixture
+def application(open_challenge, make_application, team_members):
+    return make_application(open_challenge, school_name="Bayou Academy", team_name="River Team", members=team_members)
+
+
+def url(application, suffix=""):
+    return f"/challenges/{application.challenge_id}/applications/{application.id}{suffix}"
+
+
+def test_staff_read_every_section_of_an_application(staff_client, application):
+    page = staff_client.get(url(application))
+    assert page.status_code == 200
+    for text in ("Bayou Academy", "River Team", "lead@example.org", "member@example.org", "Four-year plan",
+                 "Challenge questions", "Attachments", "Record decision"):
+        assert text in page.text
+
+
+def test_staff_mark_an_application_ineligible_and_the_team_is_told_why(staff_client, staff, application, run_jobs, mailbox):
+    response = staff_client.post(url(application, "/screen"), data={"decision": "ineligible",
+                                                                    "reason": "The school would be outside Orleans Parish."})
+    assert response.status_code == 302
+    page = staff_client.get(response.location)
+    assert "Marked ineligible" in page.text and "outside Orleans Parish" in page.text
+
+    db.session.refresh(application)
+    assert application.status == Status.ineligible
+    assert application.screened_by_id == staff.id and application.screened_at is not None
+    assert application.screening_reason == "The school would be outside Orleans Parish."
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="application.screened"))
+    assert (event.actor_id, event.object_id, event.from_state, event.to_state) == (staff.id, application.id, "submitted", "ineligible")
+
+    run_jobs()
+    for address in ("lead@example.org", "member@example.org"):
+        message = mailbox.last(address)
+        assert "Future of School" in message["Subject"]
+        assert "outside Orleans Parish" in mailbox.body(message)
+
+
+def test_an_ineligible_decision_needs_a_reason(staff_client, application, run_jobs, mailbox):
+    response = staff_client.post(url(application, "/screen"), data={"decision": "ineligible", "reason": "  "})
+    assert response.status_code == 422
+    assert "Give the reason" in response.text
+    db.session.refresh(application)
+    assert application.status == Status.submitted
+    run_jobs()
+    assert mailbox.messages == []
+
+
+def test_staff_mark_an_application_eligible_without_mail(staff_client, application, run_jobs, mailbox):
+    staff_client.post(url(application, "/screen"), data={"decision": "eligible"})
+    db.session.refresh(application)
+    assert application.status == Status.eligible and application.screening_reason is None
+    run_jobs()
+    assert mailbox.messages == []
+
+
+def test_a_decision_can_be_corrected_and_each_change_is_audited(staff_client, application):
+    staff_client.post(url(application, "/screen"), data={"decision": "ineligible", "reason": "Missing budget"})
+    staff_client.post(url(application, "/screen"), data={"decision": "eligible", "reason": "Budget found in the attachment"})
+    db.session.refresh(application)
+    assert application.status == Status.eligible
+    trail = db.session.scalars(db.select(AuditEvent).filter_by(action="application.screened").order_by(AuditEvent.id)).all()
+    assert [(e.from_state, e.to_state) for e in trail] == [("submitted", "ineligible"), ("ineligible", "eligible")]
+
+
+def test_the_same_decision_twice_is_refused_with_a_message(staff_client, application):
+    staff_client.post(url(application, "/screen"), data={"decision": "eligible"})
+    response = staff_client.post(url(application, "/screen"), data={"decision": "eligible"}, follow_redirects=True)
+    assert "cannot become eligible" in response.text
+
+
+def test_a_withdrawn_application_cannot_be_screened(staff, open_challenge, make_application, staff_client):
+    withdrawn = make_application(open_challenge, status=Status.withdrawn)
+    with pytest.raises(InvalidTransition):
+        screening.screen(withdrawn, eligible=True, reason="", actor=staff, now=utcnow())
+    db.session.rollback()
+    response = staff_client.post(url(withdrawn, "/screen"), data={"decision": "eligible"}, follow_redirects=True)
+    assert "cannot become eligible" in response.text
+    db.session.refresh(withdrawn)
+    assert withdrawn.status == Status.withdrawn
+
+
+def test_a_draft_is_not_visible_to_staff(staff_client, open_challenge, make_application):
+    draft = make_application(open_challenge, status=Status.draft)
+    assert staff_client.get(url(draft)).status_code == 404
+    assert staff_client.post(url(draft, "/screen"), data={"decision": "eligible"}).status_code == 404
+
+
+def test_the_service_checks_the_actor_and_the_reason(application, reviewer, staff):
+    with pytest.raises(NotAllowed):
+        screening.screen(application, eligible=True, reason="", actor=reviewer, now=utcnow())
+    with pytest.raises(ValidationFailed, match="Give the reason"):
+        screening.screen(application, eligible=False, reason="", actor=staff, now=utcnow())
+    with pytest.raises(ValidationFailed, match="at most 5,000"):
+        screening.screen(application, eligible=False, reason="x" * 5001, actor=staff, now=utcnow())
+    assert application.status == Status.submitted
+
+
+def test_hostile_reasons_are_refused(staff_client, application):
+    response = staff_client.post(url(application, "/screen"), data={"decision": "ineligible", "reason": "bad\x00"})
+    assert response.status_code == 422 and "control characters" in response.text
+    response = staff_client.post(url(application, "/screen"), data={"decision": "maybe"})
+    assert response.status_code == 422 and "Not a valid choice" in response.text
+    db.session.refresh(application)
+    assert application.status == Status.submitted
