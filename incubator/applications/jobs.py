@@ -23,11 +23,16 @@ def render_application_pdf(application_id: int) -> str:
         return "nothing to do"
     if application.pdf_sha256 and application.pdf_path and (pdf_dir() / application.pdf_path).exists():
         return "already made"
+    store_pdf(application)
+    db.session.commit()
+    return "made"
+
+
+def store_pdf(application: Application) -> None:
+    """Render and write the PDF copy; the caller commits the row."""
     content = pdf.render_application(application, compress=current_app.config.get("PDF_COMPRESSION", True))
     name = f"application-{application.id}.pdf"
     temporary = pdf_dir() / f".{name}.{os.getpid()}.tmp"
     temporary.write_bytes(content)
     os.replace(temporary, pdf_dir() / name)  # atomic: a reader never sees half a file
     application.pdf_path, application.pdf_sha256 = name, hashlib.sha256(content).hexdigest()
-    db.session.commit()
-    return "made"

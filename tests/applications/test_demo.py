@@ -1,0 +1,33 @@
+"""The demo seed: teams and applications on the demo challenge, safe to run twice."""
+from incubator.applications.models import Application, Team
+from incubator.applications.states import Status
+from incubator.extensions import db
+
+
+def test_the_demo_seed_makes_teams_in_each_state_and_can_run_twice(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Team.id))) == 3
+    statuses = {a.team.name: a.status for a in db.session.scalars(db.select(Application))}
+    assert statuses == {"Bayou Learning Lab": Status.draft, "Second Line Designers": Status.submitted,
+                        "Crescent Studio": Status.eligible}
+    bayou = db.session.scalar(db.select(Team).filter_by(name="Bayou Learning Lab"))
+    assert sorted(m.user.email for m in bayou.members) == ["lead@example.org", "member@example.org"]
+    assert bayou.lead.email == "lead@example.org"
+    submitted = db.session.scalar(db.select(Application).filter_by(status=Status.submitted))
+    assert submitted.pdf_sha256
+
+
+def test_the_demo_lead_sees_the_draft_on_the_dashboard(app, make_client):
+    app.test_cli_runner().invoke(args=["demo", "seed"])
+    from incubator.core.demo import DEMO_PASSWORD
+    from incubator.accounts.models import User
+
+    lead = db.session.scalar(db.select(User).filter_by(email="lead@example.org"))
+    client = make_client()
+    client.login(lead, password=DEMO_PASSWORD)
+    page = client.get("/dashboard").text
+    assert "Bayou Learning Lab" in page and "Draft" in page
