@@ -17,6 +17,7 @@ from incubator.challenges import forms, listing, screening, services
 from incubator.challenges.export import stream_csv
 from incubator.challenges.markdown import render_markdown
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.core.audit import AuditEvent
 from incubator.core.errors import DomainError
 from incubator.core.money import format_cents
 from incubator.core.pagination import paginate
@@ -260,7 +261,11 @@ def _render_application(challenge: Challenge, application: Application, form, st
     pdf_url = url_for("applications.pdf", application_id=application.id) if application.pdf_path else None
     questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
     answers = {a.question_id: a for a in application.answers}
-    return render_template("challenges/application.html", challenge=challenge, application=application,
+    history = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "Application", AuditEvent.object_id == application.id,
+                                    AuditEvent.action == "application.screened")
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(20)).all()
+    return render_template("challenges/application.html", history=history, challenge=challenge, application=application,
                            questions=questions, answers=answers, form=form, Status=Status,
                            QuestionKind=QuestionKind, pdf_url=pdf_url,
                            attachment_url=lambda f: url_for("applications.download", application_id=application.id,

@@ -1,4 +1,6 @@
 """Program staff screen a submitted application: eligible, or ineligible with a reason mailed to the team."""
+from datetime import timedelta
+
 import pytest
 
 from incubator.applications.states import Status
@@ -24,11 +26,14 @@ def url(application, suffix=""):
 
 
 def test_staff_read_every_section_of_an_application(staff_client, application):
+    application.learner_profiles = "First paragraph.\n\n<b>Second</b> paragraph."
+    db.session.commit()
     page = staff_client.get(url(application))
     assert page.status_code == 200
     for text in ("Bayou Academy", "River Team", "lead@example.org", "member@example.org", "Four-year plan",
                  "Challenge questions", "Attachments", "Record decision"):
         assert text in page.text
+    assert "<p>First paragraph.</p><p>&lt;b&gt;Second&lt;/b&gt; paragraph.</p>" in page.text
 
 
 def test_staff_mark_an_application_ineligible_and_the_team_is_told_why(staff_client, staff, application, run_jobs, mailbox):
@@ -77,6 +82,9 @@ def test_a_decision_can_be_corrected_and_each_change_is_audited(staff_client, ap
     assert application.status == Status.eligible
     trail = db.session.scalars(db.select(AuditEvent).filter_by(action="application.screened").order_by(AuditEvent.id)).all()
     assert [(e.from_state, e.to_state) for e in trail] == [("submitted", "ineligible"), ("ineligible", "eligible")]
+    page = staff_client.get(url(application)).text
+    assert "marked it eligible (was ineligible): “Budget found in the attachment”" in page
+    assert "marked it ineligible (was submitted): “Missing budget”" in page
 
 
 def test_the_same_decision_twice_is_refused_with_a_message(staff_client, application):
@@ -119,3 +127,33 @@ def test_hostile_reasons_are_refused(staff_client, application):
     assert response.status_code == 422 and "Not a valid choice" in response.text
     db.session.refresh(application)
     assert application.status == Status.submitted
+
+
+def test_staff_see_answers_the_plan_and_links_to_the_pdf_and_files(staff_client, make_challenge, make_application):
+    from decimal import Decimal
+
+    from incubator.applications.models import Answer, Attachment, FinancialYear
+    from incubator.challenges.models import QuestionKind
+
+    challenge = make_challenge(slug="full", opens_in=-timedelta(days=1), questions=[
+        (QuestionKind.multiple_choice, "Groups engaged"), (QuestionKind.number, "Founding staff"),
+        (QuestionKind.file, "Model diagram")])
+    groups, founders, diagram = challenge.questions
+    application = make_application(challenge, school_name="Bayou Academy", pdf_path="1.pdf")
+    attachment = Attachment(application=application, question_id=diagram.id, original_filename="model.pdf",
+                            stored_name="abc123", content_type="application/pdf", size_bytes=2048, sha256="0" * 64)
+    db.session.add_all([
+        Answer(application=application, question=groups, choices_value=["Parents", "Teachers"]),
+        Answer(application=application, question=founders, number_value=Decimal("12.0000")),
+        FinancialYear(application=application, year_number=1, enrollment=100, per_pupil_revenue_cents=1_000_000,
+                      other_revenue_cents=0, operating_expenses_cents=125_000_000),
+        attachment,
+    ])
+    db.session.commit()
+
+    page = staff_client.get(url(application)).text
+
+    assert "Parents, Teachers" in page and ">12<" in page.replace("\n", "").replace(" ", "")
+    assert "$1,000,000" in page and "80%" in page  # public revenue and coverage of year one
+    assert f'href="/applications/{application.id}/pdf"' in page
+    assert f'href="/applications/{application.id}/attachments/{attachment.id}">model.pdf</a>' in page
