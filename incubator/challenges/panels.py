@@ -38,4 +38,7 @@ def open_challenges():
 
 @nav_provider
 def challenges_link(user):
-    return [NavItem("Open challenges", url_for("challenges.public_list"))]
+    items = [NavItem("Open challenges", url_for("challenges.public_list"))]
+    if user is not None and (user.is_admin or user.organisations_with(Role.program_staff)):
+        items.append(NavItem("Manage challenges", url_for("challenges.staff_index")))
+    return items

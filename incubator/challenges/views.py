@@ -80,6 +80,21 @@ def _challenge_data(form: forms.ChallengeForm, tz_name: str) -> services.Challen
     )
 
 
+@bp.get("/manage")
+def staff_index():
+    """Every challenge of the organisations where the person is program staff (all, for admins)."""
+    organisations = _staff_organisations()
+    if not organisations:
+        abort(404)
+    now = utcnow()
+    query = (sa.select(Challenge).join(Challenge.organisation).options(contains_eager(Challenge.organisation))
+             .where(Challenge.organisation_id.in_([o.id for o in organisations]))
+             .order_by(Challenge.closes_at.desc(), Challenge.id.desc()))
+    page = paginate(query)
+    counts = listing.status_counts([c.id for c in page.items])
+    return render_template("challenges/staff_index.html", page=page, counts=counts, now=now)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     organisations = _staff_organisations()

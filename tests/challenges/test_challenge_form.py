@@ -136,3 +136,18 @@ def test_the_closing_time_can_be_extended_while_open(staff_client, open_challeng
     db.session.refresh(open_challenge)
     assert open_challenge.closes_at == datetime(2040, 1, 1, 23, 0, tzinfo=timezone.utc)
     assert open_challenge.closes_at > open_challenge.opens_at + timedelta(days=1)
+
+
+def test_times_are_read_in_the_zone_of_the_organisation_chosen(make_client, staff, make_org, grant_role, org):
+    london = make_org("London Schools", timezone="Europe/London")
+    grant_role(staff, london, "program_staff")
+    client = make_client(staff)
+    page = client.get("/challenges/new").text
+    assert "London Schools: <strong>Europe/London</strong>" in page
+    assert "New Schools for New Orleans: <strong>America/Chicago</strong>" in page
+
+    client.post("/challenges/new", data=form(organisation_id=london.id, opens_at="2030-07-01T09:00"))
+
+    challenge = db.session.scalar(db.select(Challenge))
+    assert challenge.organisation_id == london.id
+    assert challenge.opens_at == datetime(2030, 7, 1, 8, 0, tzinfo=timezone.utc)  # 09:00 BST

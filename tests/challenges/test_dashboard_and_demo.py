@@ -68,3 +68,22 @@ def test_demo_staff_can_manage_the_demo_challenge(make_client):
     assert client.post("/login", data={"email": "staff@example.org", "password": DEMO_PASSWORD}).status_code == 302
     assert client.get(f"/challenges/{challenge.id}/manage").status_code == 200
     assert "questions are locked" in client.get(f"/challenges/{challenge.id}/manage").text
+
+
+def test_staff_list_every_challenge_of_their_organisations_page_by_page(app, staff_client, make_challenge, make_org,
+                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    for n in range(3):
+        make_challenge(title=f"Ours {n}", slug=f"ours-{n}")
+    make_challenge(make_org("Elsewhere"), title="Theirs", slug="theirs")
+    first = staff_client.get("/challenges/manage").text
+    second = staff_client.get("/challenges/manage?page=2").text
+    assert "Page 1 of 2 (3 in all)" in first
+    assert sum(f"Ours {n}" in first + second for n in range(3)) == 3 and "Theirs" not in first + second
+    assert 'href="/challenges/manage"' in first  # the nav link
+
+
+def test_the_staff_list_is_hidden_from_others(make_client, reviewer, applicant):
+    for client in (make_client(), make_client(reviewer), make_client(applicant)):
+        assert client.get("/challenges/manage").status_code == 404
+    assert 'href="/challenges/manage"' not in make_client(applicant).get("/dashboard").text
