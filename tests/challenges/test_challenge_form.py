@@ -146,7 +146,8 @@ def test_times_are_read_in_the_zone_of_the_organisation_chosen(make_client, staf
     assert "London Schools: <strong>Europe/London</strong>" in page
     assert "New Schools for New Orleans: <strong>America/Chicago</strong>" in page
 
-    client.post("/challenges/new", data=form(organisation_id=london.id, opens_at="2030-07-01T09:00"))
+    client.post("/challenges/new", data=form(organisation_id=london.id, opens_at="2030-07-01T09:00",
+                                                closes_at="2030-08-01T17:00"))
 
     challenge = db.session.scalar(db.select(Challenge))
     assert challenge.organisation_id == london.id
