@@ -1,6 +1,7 @@
+from email_validator import EmailNotValidError, validate_email
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.accounts.models import Role
@@ -10,10 +11,21 @@ from incubator.core.timeutil import is_valid_timezone
 PASSWORD_RULES = [InputRequired(), Length(min=12, max=256, message="Use between 12 and 256 characters.")]
 
 
+def mailable_address(form, field):
+    """An address our mail can reach: ASCII before the @; an international domain becomes its
+    ASCII (punycode) form, so one mailbox is one account and every SMTP server accepts it."""
+    if not field.data or len(field.data) > 320:
+        return
+    try:
+        result = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValidationError(f"Enter an email address like name@example.org. ({error})") from None
+    field.data = result.ascii_email
+
+
 def email_field(label="Email"):
     return EmailField(label, filters=[strip], validators=[
-        InputRequired(), Length(max=320, message="An email address is at most 320 characters."),
-        Email(message="Enter an email address like name@example.org.", check_deliverability=False)])
+        InputRequired(), Length(max=320, message="An email address is at most 320 characters."), mailable_address])
 
 
 class RegisterForm(BaseForm):

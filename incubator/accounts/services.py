@@ -4,6 +4,7 @@ Services take an explicit actor, flush and never commit; the caller commits.
 """
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -14,6 +15,9 @@ from incubator.core.errors import DomainError, ValidationFailed
 from incubator.core.mail import queue_mail
 from incubator.core.timeutil import utcnow
 from incubator.extensions import client_address, db
+
+
+DEFAULT_SESSION_MAX_AGE = timedelta(days=14)
 
 
 class SignInFailed(DomainError):
@@ -116,8 +120,15 @@ def load_session(key: str) -> User | None:
     row = db.session.scalar(sa.select(UserSession).where(UserSession.key == key, UserSession.ended_at.is_(None)))
     if row is None or row.user.is_deactivated:
         return None
+    if row.created_at < utcnow() - current_app.config.get("SESSION_MAX_AGE", DEFAULT_SESSION_MAX_AGE):
+        return None  # a stolen or forgotten cookie stops working after a while, whatever happens
     row.user.current_session_key = row.key
     return row.user
+
+
+def sign_out(user: User) -> None:
+    end_session(user.current_session_key)
+    audit.record(user, "user.signed_out", user)
 
 
 def end_session(key: str | None) -> None:

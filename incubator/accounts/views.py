@@ -11,7 +11,7 @@ from incubator.accounts.models import Invitation, User
 from incubator.core.errors import DomainError
 from incubator.core.forms import has_control_characters
 from incubator.core.timeutil import utcnow
-from incubator.extensions import db, limiter, login_manager
+from incubator.extensions import client_address, db, limiter, login_manager
 
 auth_bp = Blueprint("auth", __name__)
 invitations_bp = Blueprint("invitations", __name__, url_prefix="/invitations")
@@ -54,6 +54,7 @@ def _render(template: str, form, **context):
 
 
 @auth_bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
@@ -84,7 +85,7 @@ def confirm_email(token: str):
 
 @auth_bp.post("/confirm/resend")
 @login_required
-@limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.id}")
+@limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.get_id() or client_address()}")
 def resend_confirmation():
     form = forms.ResendConfirmationForm()
     if form.validate_on_submit() and not current_user.is_confirmed:
@@ -131,7 +132,7 @@ def login():
 @auth_bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        services.end_session(current_user.get_id())
+        services.sign_out(current_user)
         db.session.commit()
     logout_user()
     session.clear()
@@ -143,7 +144,8 @@ def logout():
 
 
 @auth_bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="forgot-address")
+@limiter.limit("5 per hour", key_func=_account_key, methods=["POST"], scope="forgot-account")
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():

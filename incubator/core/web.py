@@ -14,6 +14,8 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+PRIVATE_EVEN_SIGNED_OUT = {"auth", "invitations"}
+
 ERROR_TITLES = {
     400: "That request could not be understood",
     403: "You are not allowed to do that",
@@ -33,8 +35,9 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_user.is_authenticated:
-            # Private pages must not come back from the cache after sign-out.
+        if current_user.is_authenticated or request.blueprint in PRIVATE_EVEN_SIGNED_OUT:
+            # Private pages (and pages whose address holds a token) must not come back
+            # from a cache after sign-out.
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

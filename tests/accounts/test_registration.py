@@ -145,3 +145,16 @@ def test_sign_in_never_sends_a_person_to_another_site(client, applicant, target)
     response = client.post("/login", query_string={"next": target},
                            data={"email": applicant.email, "password": PASSWORD})
     assert response.location == "/dashboard"
+
+
+def test_an_international_domain_is_stored_in_its_ascii_form_and_mail_reaches_it(client, mailbox, run_jobs):
+    assert register(client, email="pat@exämple.org").status_code == 200
+    assert db.session.scalar(sa.select(User.email)) == "pat@xn--exmple-cua.org"
+    run_jobs()
+    assert mailbox.last("pat@xn--exmple-cua.org")
+
+
+def test_an_address_with_international_letters_before_the_at_is_refused_clearly(client):
+    response = register(client, email="pät@example.org")
+    assert response.status_code == 422 and "Enter an email address like name@example.org." in response.text
+    assert users_count() == 0

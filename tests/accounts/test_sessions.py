@@ -122,3 +122,42 @@ def test_viewing_the_sign_in_page_is_not_an_attempt(client, applicant):
     for _ in range(15):
         assert client.get("/login").status_code == 200
     assert attempt(client, applicant.email, PASSWORD).status_code == 302
+
+
+def test_a_session_ends_by_itself_after_its_maximum_age(app, client, applicant, monkeypatch):
+    from datetime import timedelta
+
+    client.login(applicant)
+    row = db.session.scalar(sa.select(UserSession))
+    row.created_at -= timedelta(days=13)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 200
+    row.created_at -= timedelta(days=2)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_sign_out_is_audited(client, applicant):
+    from incubator.core.audit import AuditEvent
+
+    client.login(applicant)
+    client.logout()
+    assert db.session.scalar(sa.select(AuditEvent).filter_by(action="user.signed_out")).actor_id == applicant.id
+
+
+def test_asking_for_a_new_confirmation_link_needs_a_signed_in_person(client):
+    response = client.post("/confirm/resend")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_reset_links_for_one_account_are_limited(client, applicant, mailbox, run_jobs):
+    for _ in range(5):
+        assert client.post("/password/forgot", data={"email": applicant.email}).status_code == 200
+    assert client.post("/password/forgot", data={"email": applicant.email}).status_code == 429
+    run_jobs()
+    assert len(mailbox.to(applicant.email)) == 5
+
+
+def test_the_sign_in_and_reset_pages_are_not_cached(client):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    assert client.get("/password/reset/anything").headers["Cache-Control"] == "no-store"
