@@ -6,18 +6,15 @@ not program staff of its organisation (or an admin), signed in or not, gets a 40
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from incubator.accounts.models import Organisation, Role
-from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
-from incubator.challenges import forms, listing, screening, services
-from incubator.challenges.export import stream_csv
+from incubator.challenges import forms, listing, services
 from incubator.challenges.markdown import render_markdown
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
-from incubator.core.audit import AuditEvent
 from incubator.core.errors import DomainError
 from incubator.core.money import format_cents
 from incubator.core.pagination import paginate
@@ -237,78 +234,5 @@ def question_move(challenge_id: int, question_id: int):
     return redirect(url_for(".manage", challenge_id=challenge.id) + "#questions")
 
 
-# ---- staff: applications --------------------------------------------------------------------------
-
-
-@bp.get("/<int:challenge_id>/applications")
-def applications(challenge_id: int):
-    challenge = visible_or_404(Challenge, challenge_id, "manage")
-    filters = listing.Filters.from_args(request.args)
-    page = paginate(listing.applications_query(challenge, filters))
-    counts = listing.status_counts([challenge.id])[challenge.id]
-    return render_template("challenges/applications.html", challenge=challenge, page=page, filters=filters,
-                           counts=counts, statuses=listing.STAFF_STATUSES, sorts=listing.SORT_LABELS)
-
-
-@bp.get("/<int:challenge_id>/applications.csv")
-def applications_csv(challenge_id: int):
-    challenge = visible_or_404(Challenge, challenge_id, "manage")
-    filters = listing.Filters.from_args(request.args)
-    filename = f"{challenge.slug}-applications-{utcnow():%Y%m%d}.csv"
-    return Response(stream_with_context(stream_csv(challenge, filters)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _application_or_404(challenge: Challenge, application_id: int) -> Application:
-    application = db.session.scalar(
-        sa.select(Application).where(Application.id == application_id, Application.challenge_id == challenge.id,
-                                     listing.staff_visible())
-        .options(selectinload(Application.team).selectinload(Team.members).selectinload(TeamMember.user),
-                 selectinload(Application.answers), selectinload(Application.financial_years),
-                 selectinload(Application.attachments)))
-    if application is None:
-        abort(404)
-    return application
-
-
-def _render_application(challenge: Challenge, application: Application, form, status: int = 200):
-    # The applications domain owns the downloads; its rule lets program staff of the organisation read them.
-    pdf_url = url_for("applications.pdf", application_id=application.id) if application.pdf_path else None
-    questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
-    answers = {a.question_id: a for a in application.answers}
-    history = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "Application", AuditEvent.object_id == application.id,
-                                    AuditEvent.action == "application.screened")
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(20)).all()
-    return render_template("challenges/application.html", history=history, challenge=challenge, application=application,
-                           questions=questions, answers=answers, form=form, Status=Status,
-                           QuestionKind=QuestionKind, pdf_url=pdf_url,
-                           attachment_url=lambda f: url_for("applications.download", application_id=application.id,
-                                                            attachment_id=f.id)), status
-
-
-@bp.get("/<int:challenge_id>/applications/<int:application_id>")
-def application_detail(challenge_id: int, application_id: int):
-    challenge = visible_or_404(Challenge, challenge_id, "manage")
-    application = _application_or_404(challenge, application_id)
-    return _render_application(challenge, application, forms.ScreeningForm())
-
-
-@bp.post("/<int:challenge_id>/applications/<int:application_id>/screen")
-def application_screen(challenge_id: int, application_id: int):
-    challenge = visible_or_404(Challenge, challenge_id, "manage")
-    application = _application_or_404(challenge, application_id)
-    form = forms.ScreeningForm()
-    if not form.validate_on_submit():
-        return _render_application(challenge, application, form, 422)
-    eligible = form.decision.data == "eligible"
-    try:
-        screening.screen(application, eligible=eligible, reason=form.reason.data, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Marked eligible." if eligible else "Marked ineligible. The team will be told by email, with your reason.",
-              "success")
-    return redirect(url_for(".application_detail", challenge_id=challenge.id, application_id=application.id))
+# The staff pages of a challenge's applications register on the same blueprint.
+from incubator.challenges import application_views  # noqa: E402,F401
