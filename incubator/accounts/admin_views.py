@@ -6,6 +6,7 @@ so their existence does not leak.
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from incubator.accounts import forms, organisations
 from incubator.accounts.models import Invitation, Membership, Organisation, Role, User
@@ -46,11 +47,14 @@ def _organisation_form(org: Organisation | None):
         try:
             saved = organisations.save_organisation(org, name=form.name.data, slug=form.slug.data,
                                                     timezone=form.timezone.data, actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
+        except IntegrityError:  # another admin took the slug a moment ago
+            db.session.rollback()
+            form.slug.errors.append("That slug was just taken by another organisation. Choose another.")
         else:
-            db.session.commit()
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.organisation_detail", org_id=saved.id))
     status = 422 if form.errors or form.form_errors else 200

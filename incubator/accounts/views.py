@@ -4,6 +4,7 @@ The admin pages for organisations and people are in `admin_views`.
 """
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from incubator.accounts import forms, organisations, services
 from incubator.accounts.admin_views import admin_bp  # noqa: F401  (registered by create_app)
@@ -62,8 +63,12 @@ def register():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:320]
     if form.validate_on_submit():
-        services.register(form.email.data, form.password.data, form.name.data or "")
-        db.session.commit()
+        try:
+            services.register(form.email.data, form.password.data, form.name.data or "")
+            db.session.commit()
+        except IntegrityError:
+            # Two registrations for one address at once: the other one won; say the same.
+            db.session.rollback()
         return render_template("accounts/check_email.html", email=services.normalise_email(form.email.data),
                                next=safe_next())
     return _render("accounts/register.html", form, next=safe_next())

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker, Worker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -56,7 +57,12 @@ def enqueue_after_commit(func, *args, queue_name: str = "default", retry: Retry 
 def _enqueue_pending(session):
     pending = session.info.pop("pending_jobs", [])
     for queue_name, func, args, kwargs, retry in pending:
-        queue(queue_name).enqueue(func, *args, retry=retry, **kwargs)
+        try:
+            queue(queue_name).enqueue(func, *args, retry=retry, **kwargs)
+        except RedisError:
+            # The data is committed: failing the request now would invite a duplicate.
+            # The job's own sweeper (e.g. mail.requeue_unsent) picks up what was not queued.
+            log.exception("Could not queue %s%r on %s after commit", func, args, queue_name)
 
 
 @event.listens_for(Session, "after_soft_rollback")

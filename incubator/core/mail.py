@@ -128,3 +128,20 @@ def send_outbox_message(message_id: int) -> str:
     message.status, message.sent_at, message.last_error = "sent", utcnow(), None
     db.session.commit()
     return "sent"
+
+
+def requeue_unsent(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Queue again the messages whose job was lost (Redis down at commit, a worker killed).
+
+    Safe to run at any time: sending claims each message, so a message queued twice is sent once.
+    Returns how many were queued.
+    """
+    cutoff = utcnow() - older_than
+    stuck = db.session.scalars(sa.select(OutboxMessage.id).where(sa.or_(
+        sa.and_(OutboxMessage.status == "queued", OutboxMessage.created_at < cutoff),
+        sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < utcnow() - STALE_CLAIM),
+    ))).all()
+    for message_id in stuck:
+        enqueue_after_commit("incubator.core.mail.send_outbox_message", message_id, queue_name="mail")
+    db.session.commit()
+    return len(stuck)

@@ -3,7 +3,7 @@ import hashlib
 import secrets
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -20,7 +20,7 @@ def unsign(purpose: str, token: str, max_age: int) -> dict | None:
         return None
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
-    except (SignatureExpired, BadSignature):
+    except BadData:  # forged, damaged, expired or undecodable
         return None
     return payload if isinstance(payload, dict) else None
 

@@ -244,3 +244,20 @@ def test_the_user_list_searches_by_name_and_email(admin_client, applicant, staff
     page = admin_client.get("/admin/users", query_string={"q": "ari"})
     assert applicant.email in page.text and staff.email not in page.text
     assert "No users match" in admin_client.get("/admin/users", query_string={"q": "100%_"}).text
+
+
+def test_a_slug_taken_at_the_same_moment_is_a_clear_error(admin_client, org, monkeypatch):
+    from incubator.accounts import organisations
+
+    real_scalar = db.session.scalar
+
+    def slug_looks_free(statement, *args, **kwargs):
+        if "organisations.slug" in str(statement):
+            return None  # the other admin's insert is not visible yet
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(organisations.db.session, "scalar", slug_looks_free)
+    response = admin_client.post("/admin/organisations/new", data={"name": "Copy", "slug": "nsno", "timezone": "UTC"})
+    monkeypatch.undo()
+    assert response.status_code == 422 and "was just taken" in response.text
+    assert count(Organisation) == 1

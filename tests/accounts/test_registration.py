@@ -158,3 +158,12 @@ def test_an_address_with_international_letters_before_the_at_is_refused_clearly(
     response = register(client, email="pät@example.org")
     assert response.status_code == 422 and "Enter an email address like name@example.org." in response.text
     assert users_count() == 0
+
+
+def test_two_registrations_for_one_address_at_once_end_well(client, applicant, monkeypatch):
+    from incubator.accounts import services
+
+    monkeypatch.setattr(services, "find_user", lambda email: None)  # the other request has not committed yet
+    response = register(client, email=applicant.email)
+    assert response.status_code == 200 and "Check your email" in response.text
+    assert users_count() == 1

@@ -122,3 +122,36 @@ def test_the_outbox_is_for_admins_only(make_client, staff, app):
     message = queue_a_message()
     db.session.commit()
     assert make_client(staff).get(f"/admin/outbox/{message.id}").status_code == 404
+
+
+def test_mail_whose_job_was_lost_is_queued_again_and_sent_once(app, mailbox, run_jobs):
+    lost = queue_a_message("lost@example.org")
+    db.session.info.pop("pending_jobs")  # as if Redis had been down at commit
+    db.session.commit()
+    recent = queue_a_message("recent@example.org")
+    db.session.commit()
+    lost.created_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+
+    from incubator.core.mail import requeue_unsent
+
+    assert requeue_unsent() == 1
+    run_jobs()
+    assert len(mailbox.to("lost@example.org")) == 1 and len(mailbox.to("recent@example.org")) == 1
+    assert requeue_unsent() == 0
+    assert db.session.get(OutboxMessage, recent.id).status == "sent"
+
+
+def test_a_redis_outage_at_commit_keeps_the_data_and_the_message_waits(app, monkeypatch, caplog):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from incubator.core import jobs
+
+    def unreachable(name):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobs, "queue", unreachable)
+    message = queue_a_message()
+    db.session.commit()  # does not raise
+    assert db.session.get(OutboxMessage, message.id).status == "queued"
+    assert "Could not queue" in caplog.text
