@@ -30,6 +30,16 @@ class MoneyField(StringField):
             raise ValidationError(str(error)) from None
 
 
+class FiniteDecimalField(DecimalField):
+    """A decimal that refuses NaN and infinities as it is read (they break comparisons and rendering)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter a number.")
+
+
 class ChallengeForm(BaseForm):
     organisation_id = SelectField("Organisation", coerce=int, validate_choice=True)
     title = StringField("Title", filters=[strip], validators=[
@@ -68,20 +78,14 @@ class QuestionForm(BaseForm):
     word_limit = IntegerField("Word limit", validators=[
         Optional(), NumberRange(min=1, max=100_000, message="A word limit between 1 and 100,000.")],
         description="Long text only.")
-    min_value = DecimalField("Lowest allowed number", places=None, validators=[
+    min_value = FiniteDecimalField("Lowest allowed number", places=None, validators=[
         Optional(), NumberRange(min=Decimal("-1e12"), max=Decimal("1e12"), message="Too large.")],
         description="Number only; leave empty for no bound.")
-    max_value = DecimalField("Highest allowed number", places=None, validators=[
+    max_value = FiniteDecimalField("Highest allowed number", places=None, validators=[
         Optional(), NumberRange(min=Decimal("-1e12"), max=Decimal("1e12"), message="Too large.")],
         description="Number only; leave empty for no bound.")
     choices = TextAreaField("Options", validators=[Length(max=20_000, message="The options are too long.")],
                             description="Single and multiple choice only: one option per line.")
-
-    def validate_min_value(self, field):
-        if field.data is not None and not field.data.is_finite():
-            raise ValidationError("Enter a number.")
-
-    validate_max_value = validate_min_value
 
     def validate_word_limit(self, field):
         if self.kind.data == QuestionKind.long_text and field.data is None:
