@@ -5,15 +5,22 @@ ineligible) as the applications lifecycle allows.
 """
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from incubator.accounts.models import User
 from incubator.applications import states
 from incubator.applications.models import Application
 from incubator.applications.states import Status
 from incubator.core import audit, permissions
-from incubator.core.errors import ValidationFailed
+from incubator.core.errors import DomainError, ValidationFailed
 from incubator.core.mail import queue_mail
+from incubator.extensions import db
 
 MAX_REASON = 5000
+
+
+class ScreeningConflict(DomainError):
+    """The application changed status since it was loaded."""
 
 
 def screen(application: Application, *, eligible: bool, reason: str | None, actor: User, now: datetime) -> None:
@@ -22,6 +29,7 @@ def screen(application: Application, *, eligible: bool, reason: str | None, acto
     :raises NotAllowed: the actor is not program staff of the challenge's organisation
     :raises InvalidTransition: the application is not submitted (or already has that status)
     :raises ValidationFailed: no reason was given for ineligible, or it is too long
+    :raises ScreeningConflict: another request changed the status since `application` was loaded
     """
     permissions.require(actor, "manage", application.challenge)
     target = Status.eligible if eligible else Status.ineligible
@@ -32,10 +40,15 @@ def screen(application: Application, *, eligible: bool, reason: str | None, acto
         raise ValidationFailed("Give the reason the application is ineligible: the team will read it.")
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"The reason is at most {MAX_REASON:,} characters.")
-    application.status = target
-    application.screened_at = now
-    application.screened_by_id = actor.id
-    application.screening_reason = reason or None
+    # Compare-and-set on the status: two staff screening at once cannot both win.
+    changed = db.session.execute(
+        sa.update(Application)
+        .where(Application.id == application.id, Application.status == current)
+        .values(status=target, screened_at=now, screened_by_id=actor.id, screening_reason=reason or None)
+        .execution_options(synchronize_session="evaluate")
+    ).rowcount
+    if changed != 1:
+        raise ScreeningConflict("Someone else changed this application a moment ago. Reload it to see its status.")
     audit.record(actor, "application.screened", application, from_state=current, to_state=target,
                  **({"reason": reason} if reason else {}))
     if target == Status.ineligible:

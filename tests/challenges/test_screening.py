@@ -157,3 +157,23 @@ def test_staff_see_answers_the_plan_and_links_to_the_pdf_and_files(staff_client,
     assert "$1,000,000" in page and "80%" in page  # public revenue and coverage of year one
     assert f'href="/applications/{application.id}/pdf"' in page
     assert f'href="/applications/{application.id}/attachments/{attachment.id}">model.pdf</a>' in page
+
+
+def test_two_staff_screening_at_once_cannot_both_win(application, staff, run_jobs, mailbox):
+    import sqlalchemy as sa
+
+    from incubator.applications.models import Application
+
+    # Another request marks it eligible after this one loaded it as submitted.
+    db.session.execute(sa.update(Application).where(Application.id == application.id)
+                       .values(status=Status.eligible, screened_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    assert application.status == Status.submitted
+    with pytest.raises(screening.ScreeningConflict, match="Someone else changed this application"):
+        screening.screen(application, eligible=False, reason="Late", actor=staff, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == Status.eligible
+    assert db.session.scalar(db.select(AuditEvent).filter_by(action="application.screened")) is None
+    run_jobs()
+    assert mailbox.messages == []
