@@ -68,8 +68,8 @@ def _organisation_page(org: Organisation, invite_form=None, status: int = 200):
     people: dict[int, tuple[User, list[Role]]] = {}
     for user, role in members:
         people.setdefault(user.id, (user, []))[1].append(role)
-    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.organisation_id == org.id)
-                                     .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(100)).all()
+    invitations = paginate(sa.select(Invitation).where(Invitation.organisation_id == org.id)
+                           .order_by(Invitation.created_at.desc(), Invitation.id.desc()), per_page=25)
     return render_template("admin/organisation_detail.html", org=org, people=list(people.values()),
                            invitations=invitations, invite_form=invite_form or forms.InvitationForm(formdata=None),
                            roles=list(Role)), status

@@ -1,3 +1,5 @@
+from zoneinfo import available_timezones
+
 from email_validator import EmailNotValidError, validate_email
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -63,13 +65,19 @@ class OrganisationForm(BaseForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=200)])
     slug = StringField("URL slug", filters=[strip], validators=[InputRequired(), Length(max=80)],
                        description="Lower-case letters, digits and hyphens, e.g. nsno.")
-    timezone = StringField("Timezone", filters=[strip], default="America/Chicago",
-                           validators=[InputRequired(), Length(max=64)],
-                           description="An IANA timezone such as America/Chicago. Deadlines are shown in it.")
+    timezone = SelectField("Timezone", default="America/Chicago", choices=lambda: TIMEZONE_CHOICES,
+                           validators=[InputRequired()],
+                           description="Deadlines and dates are shown in this timezone.")
 
     def validate_timezone(self, field):
         if not is_valid_timezone(field.data or ""):
             raise ValidationError("Choose a timezone such as America/Chicago or America/New_York.")
+
+
+# US zones first: that is where the organisations are; then every other zone.
+_US = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+       "America/Anchorage", "Pacific/Honolulu"]
+TIMEZONE_CHOICES = [SelectChoice(name, name) for name in _US + sorted(available_timezones() - set(_US))]
 
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]

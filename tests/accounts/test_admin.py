@@ -261,3 +261,21 @@ def test_a_slug_taken_at_the_same_moment_is_a_clear_error(admin_client, org, mon
     monkeypatch.undo()
     assert response.status_code == 422 and "was just taken" in response.text
     assert count(Organisation) == 1
+
+
+def test_a_long_list_of_invitations_is_paginated(admin_client, org):
+    for i in range(27):
+        invite(admin_client, org, f"guest{i:02d}@example.org")
+    admin_client.get("/dashboard")  # shows (and clears) the 27 "Invitation sent" messages
+    first = admin_client.get(f"/admin/organisations/{org.id}")
+    assert "guest26@example.org" in first.text and "guest01@example.org" not in first.text
+    assert "Page 1 of 2" in first.text
+    second = admin_client.get(f"/admin/organisations/{org.id}", query_string={"page": 2})
+    assert "guest01@example.org" in second.text and "guest26@example.org" not in second.text
+
+
+def test_the_timezone_is_chosen_from_a_list_with_us_zones_first(admin_client):
+    page = admin_client.get("/admin/organisations/new").text
+    options = re.findall(r'<option[^>]*value="([^"]+)"', page)
+    assert options[:2] == ["America/New_York", "America/Chicago"] and "Europe/Paris" in options
+    assert 'selected value="America/Chicago"' in page or 'value="America/Chicago" selected' in page

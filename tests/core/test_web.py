@@ -157,17 +157,20 @@ def test_a_newcomer_sees_an_honest_dashboard(make_client, applicant):
         assert "You are not on a design team yet" in page.text
 
 
-@pytest.mark.parametrize("role_fixture, section", [
-    ("staff", "No challenges to run yet"),
-    ("reviewer", "No reviews assigned to you yet"),
-    ("finance", "No grants to follow yet"),
+@pytest.mark.parametrize("role_fixture, label, section", [
+    ("staff", "Program staff", None),
+    ("reviewer", "Reviewer", "No reviews assigned to you yet"),
+    ("finance", "Finance", "No grants to follow yet"),
 ])
-def test_each_role_sees_its_own_empty_sections(request, make_client, org, role_fixture, section):
+def test_each_role_sees_its_organisation_and_its_own_empty_sections(request, make_client, org, role_fixture, label, section):
     person = request.getfixturevalue(role_fixture)
     page = make_client(person).get("/dashboard")
-    assert org.name in page.text and section in page.text
-    others = {"No challenges to run yet", "No reviews assigned to you yet", "No grants to follow yet"} - {section}
+    assert org.name in page.text and f"Your roles: {label}" in page.text
+    if section:
+        assert section in page.text
+    others = {"No reviews assigned to you yet", "No grants to follow yet"} - {section}
     assert not any(other in page.text for other in others)
+    assert "You are not on a design team yet" not in page.text
 
 
 def test_the_navigation_fits_the_role(make_client, admin, staff):
