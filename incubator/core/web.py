@@ -1,7 +1,5 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
-import secrets
-
-from flask import g, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from incubator.core import audit
 from incubator.core.audit import AuditEvent
 from incubator.extensions import db
-from tests.conftest import PASSWORD
 
 
 def rows(page) -> list[str]:
