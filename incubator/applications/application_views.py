@@ -81,19 +81,24 @@ def edit(application_id: int):
         return redirect(url_for(".detail", application_id=application.id))
     questions = application.challenge.questions
     form_class = forms.application_form_class(questions)
-    conflict, status = None, 200
+    conflict, clashes, status = None, set(), 200
     if request.method == "GET":
         form = form_class(data=editing.form_data(application))
     else:
         form = form_class()
         status = 422
         if form.validate_on_submit():
+            draft = _draft_from(form, questions)
             try:
-                revision = editing.save_draft(application, _draft_from(form, questions), based_on=int(form.version.data),
+                revision = editing.save_draft(application, draft, based_on=int(form.version.data),
                                               actor=current_user, now=utcnow())
             except editing.StaleSave as error:
                 db.session.rollback()
                 conflict, status = error.revisions, 409
+                take, clashes = editing.merge_after_conflict(application, draft, conflict)
+                for key, value in take.items():  # fields this member did not touch get the newer value
+                    if key in form:
+                        form[key].data, form[key].raw_data = value, None
                 form.version.data = str(application.version)  # saving again now is a deliberate choice
                 flash(str(error), "error")
             except DomainError as error:
@@ -104,7 +109,7 @@ def edit(application_id: int):
                 flash("Draft saved." if revision else "Nothing had changed.", "success")
                 return redirect(url_for(".edit", application_id=application.id))
     return render_template("applications/edit.html", application=application, form=form, questions=questions,
-                           conflict=conflict, plan=_plan_rows(application), missing=editing.checklist(application),
+                           conflict=conflict, clashes=clashes, plan=_plan_rows(application), missing=editing.checklist(application),
                            QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS), status
 
 

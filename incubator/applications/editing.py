@@ -172,6 +172,52 @@ def save_draft(application: Application, draft: Draft, *, based_on: int, actor: 
     return revision
 
 
+def draft_view(application: Application, draft: Draft) -> dict[str, str]:
+    """A member's unsaved input shown the way `snapshot` shows saved values, to compare them."""
+    shown = {key: "" if value is None else str(value) for key, value in draft.core.items()}
+    for question in application.challenge.questions:
+        if question.id not in draft.answers:
+            continue
+        value = draft.answers[question.id]
+        if question.kind == QuestionKind.multiple_choice:
+            text = ", ".join(value or [])
+        elif question.kind == QuestionKind.number:
+            number = parse_number(value)
+            text = "" if number is None else f"{number.normalize():f}"
+        else:
+            text = value or ""
+        shown[f"q_{question.id}"] = text
+    for year, figures in draft.plan.items():
+        for key, _ in PLAN_COLUMNS:
+            if figures is None:
+                shown[f"y{year}_{key}"] = ""
+            elif key == "enrollment":
+                shown[f"y{year}_{key}"] = str(int(figures[key]))
+            else:
+                shown[f"y{year}_{key}"] = format_cents(parse_dollars(str(figures[key])))
+    return shown
+
+
+def merge_after_conflict(application: Application, draft: Draft, revisions: list[ApplicationRevision]):
+    """After a refused save: which fields the member left alone (take the newer saved value)
+    and which both changed (keep the member's input, and say so).
+
+    Returns ({field: current form value}, {fields both changed}).
+    """
+    base: dict[str, str] = {}
+    for revision in revisions:
+        for change in revision.changes:
+            base.setdefault(change["field"], change["old"])
+    mine, current = draft_view(application, draft), form_data(application)
+    take, clashes = {}, set()
+    for key, old in base.items():
+        if mine.get(key, old) == old:
+            take[key] = current.get(key)
+        else:
+            clashes.add(key)
+    return take, clashes
+
+
 def revisions_since(application: Application, version: int) -> list[ApplicationRevision]:
     return list(db.session.scalars(sa.select(ApplicationRevision).where(
         ApplicationRevision.application_id == application.id, ApplicationRevision.version > version)

@@ -73,6 +73,7 @@ def test_two_members_editing_at_once_the_second_save_is_refused_with_what_change
     assert "Someone else saved first" in text
     assert "Lee Lead saved" in text
     assert "Lead&#39;s School" in text  # the other member's value is shown
+    assert "School name <strong class=\"error\">(you changed this too)</strong>" in text
     # The member's own input is still in the form, with the new version so a deliberate save works.
     assert 'value="Member&#39;s School"' in text and 'value="Treme"' in text
     assert 'name="version" type="hidden" value="2"' in text
@@ -187,3 +188,39 @@ def test_starting_an_application_is_audited_and_only_once_per_challenge(make_cli
     assert again.status_code == 303
     assert "already has an application" in client.get(f"/applications/teams/{team.id}").text
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).filter_by(action="application.started")) == 1
+
+
+def test_after_a_refused_save_fields_only_the_other_member_changed_take_their_value(make_client, lead, member, application):
+    lead_client, member_client = make_client(lead), make_client(member)
+    assert lead_client.post(edit_url(application), data=form_of(application)).status_code == 302  # version 2
+    db.session.expire_all()
+    # Both start from version 2; the lead renames the school, the member changes the neighbourhood.
+    assert lead_client.post(edit_url(application), data=form_of(application, school_name="Lead's School")).status_code == 302
+    refused = member_client.post(edit_url(application), data=form_of(application, version="2", neighbourhood="Treme"))
+    assert refused.status_code == 409
+    assert 'value="Lead&#39;s School"' in refused.text  # taken from the lead's save: the member had not touched it
+    assert 'value="Treme"' in refused.text             # the member's own change is kept
+    assert "(you changed this too)" not in refused.text
+
+    resent = member_client.post(edit_url(application), data=form_of(
+        application, version="3", school_name="Lead's School", neighbourhood="Treme"))
+    assert resent.status_code == 302
+    db.session.expire_all()
+    assert (application.school_name, application.neighbourhood, application.version) == ("Lead's School", "Treme", 4)
+
+
+def test_a_save_that_loses_the_race_in_the_database_is_refused(app, lead, application):
+    """Both read version 1; the other save commits first; the compare-and-set refuses ours."""
+    from incubator.applications import editing
+    from incubator.core.timeutil import utcnow
+    import sqlalchemy as sa
+
+    assert application.version == 1
+    with db.engine.begin() as other:  # another request's transaction, committed
+        other.execute(sa.text("UPDATE applications SET version = 2 WHERE id = :id"), {"id": application.id})
+    draft = editing.Draft(core={"school_name": "Late School"})
+    with pytest.raises(editing.StaleSave):
+        editing.save_draft(application, draft, based_on=1, actor=lead, now=utcnow())
+    db.session.rollback()
+    db.session.expire_all()
+    assert application.school_name == "" and application.version == 2
