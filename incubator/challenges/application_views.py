@@ -33,7 +33,7 @@ def applications_csv(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id, "manage")
     filters = listing.Filters.from_args(request.args)
     filename = f"{challenge.slug}-applications-{utcnow():%Y%m%d}.csv"
-    return Response(stream_with_context(stream_csv(challenge, filters)), mimetype="text/csv",
+    return Response(stream_with_context(stream_csv(challenge.id, filters)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

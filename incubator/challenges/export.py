@@ -66,7 +66,9 @@ def answer_text(answer, question, attachments) -> str:
     return answer.text_value or ""
 
 
-def rows(challenge: Challenge, filters: Filters) -> Iterator[list]:
+def rows(challenge_id: int, filters: Filters) -> Iterator[list]:
+    # Streaming runs after the view returned and its session was removed: load afresh by id.
+    challenge = db.session.get(Challenge, challenge_id)
     questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
     tz = challenge.timezone
     header = [name for name, _ in CORE_COLUMNS] + [q.label for q in questions]
@@ -96,11 +98,12 @@ def rows(challenge: Challenge, filters: Filters) -> Iterator[list]:
             yield row
 
 
-def stream_csv(challenge: Challenge, filters: Filters) -> Iterator[str]:
+def stream_csv(challenge_id: int, filters: Filters) -> Iterator[str]:
+    """The CSV text in chunks; call it only after checking the viewer may manage the challenge."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # so spreadsheets read the file as UTF-8
-    for row in rows(challenge, filters):
+    for row in rows(challenge_id, filters):
         writer.writerow([harmless(cell) for cell in row])
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
