@@ -50,7 +50,7 @@ class ChallengeForm(BaseForm):
     track = RadioField("Track", choices=[(t.value, t.label) for t in Track], validators=[InputRequired(message="Choose a track.")])
     summary_md = TextAreaField("Summary", filters=[strip], validators=[
         Length(max=20_000, message="The summary is at most 20,000 characters.")],
-        description="Markdown: **bold**, *italic*, lists, links. Shown on the public page.")
+        description="Markdown: **bold**, *italic*, lists, links. Shown on the public page.", render_kw={"rows": 10})
     opens_at = DateTimeLocalField("Opens at", format=LOCAL_FORMAT, validators=[
         InputRequired(message="Enter the opening date and time.")])
     closes_at = DateTimeLocalField("Closes at", format=LOCAL_FORMAT, validators=[
@@ -60,6 +60,11 @@ class ChallengeForm(BaseForm):
         description="How many teams can be selected.")
     grant_pool = MoneyField("Grant pool (USD)", default="0", description="In dollars, e.g. 300000.")
     planning_grant = MoneyField("Default planning grant (USD)", default="100000", description="In dollars, e.g. 100000.")
+
+    def show_zone(self, tz_name: str) -> None:
+        """Name the zone the times are typed in, next to each time field."""
+        for name in ("opens_at", "closes_at"):
+            self[name].description = f"Date and time in {tz_name}."
 
     def validate_closes_at(self, field):
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:

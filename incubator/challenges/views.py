@@ -30,6 +30,14 @@ def markdown_filter(text):
     return render_markdown(text)
 
 
+@bp.app_template_filter("plain_number")
+def plain_number(value) -> str:
+    """200.0000 -> "200", 12.5000 -> "12.5" (Decimal's normalize() alone gives "2E+2")."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
 # ---- public ---------------------------------------------------------------------------------------
 
 
@@ -99,6 +107,8 @@ def new():
         abort(404)
     form = forms.ChallengeForm()
     form.organisation_id.choices = [(o.id, o.name) for o in organisations]
+    if len(organisations) == 1:
+        form.show_zone(organisations[0].timezone)
     if form.validate_on_submit():
         organisation = next(o for o in organisations if o.id == form.organisation_id.data)
         try:
@@ -121,6 +131,7 @@ def edit(challenge_id: int):
     tz = challenge.timezone
     form = forms.ChallengeForm(obj=challenge if request.method == "GET" else None)
     del form.organisation_id
+    form.show_zone(tz)
     if request.method == "GET":
         form.opens_at.data = local(challenge.opens_at, tz).replace(tzinfo=None)
         form.closes_at.data = local(challenge.closes_at, tz).replace(tzinfo=None)

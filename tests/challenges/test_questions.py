@@ -149,3 +149,9 @@ def test_staff_see_why_questions_cannot_change_once_open(staff_client, make_chal
         assert "questions are locked" in response.text, url
     assert labels(challenge) == ["Name", "Ready?"]
     assert staff_client.get(f"/challenges/{challenge.id}/questions/new", follow_redirects=True).request.path.endswith("/manage")
+
+
+def test_number_bounds_are_shown_as_people_write_them(staff_client, upcoming):
+    add(staff_client, upcoming, kind="number", label="Founding staff", min_value="1", max_value="200")
+    page = staff_client.get(f"/challenges/{upcoming.id}/manage").text
+    assert "at least 1 · at most 200" in page and "E+" not in page
