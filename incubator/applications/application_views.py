@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from incubator.applications import attachments, editing, forms, jobs, submission
 from incubator.applications.models import Application, ApplicationRevision, Attachment, Team
-from incubator.applications.views import bp
+from incubator.applications.views import bp, team_page
 from incubator.challenges.models import Challenge, Question, QuestionKind
 from incubator.core.errors import DomainError
 from incubator.core.permissions import can, visible_or_404
@@ -25,7 +25,7 @@ def start(team_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for(".team_detail", team_id=team.id)), 303
+        return team_page(team, 409)
     db.session.commit()
     flash(f"Application to {challenge.title} started. Every member of {team.name} can edit it.", "success")
     return redirect(url_for(".edit", application_id=application.id))

@@ -45,7 +45,7 @@ def _open_challenges() -> list[Challenge]:
                                    .order_by(Challenge.closes_at).limit(50)))
 
 
-def _team_page(team: Team, status: int = 200, invite_form=None):
+def team_page(team: Team, status: int = 200, invite_form=None):
     applications = teams.applications_of([team])[team.id]
     started = {a.challenge_id for a in applications}
     lead_form = forms.LeadForm()
@@ -59,13 +59,13 @@ def _team_page(team: Team, status: int = 200, invite_form=None):
 
 def _only_lead(team: Team):
     flash("Only the team's lead can invite people, revoke invitations or hand over the lead.", "error")
-    return _team_page(team, 403)
+    return team_page(team, 403)
 
 
 @bp.get("/teams/<int:team_id>")
 @login_required
 def team_detail(team_id: int):
-    return _team_page(visible_or_404(Team, team_id))
+    return team_page(visible_or_404(Team, team_id))
 
 
 @bp.post("/teams/<int:team_id>/invitations")
@@ -76,13 +76,13 @@ def team_invite(team_id: int):
         return _only_lead(team)
     form = forms.InviteForm()
     if not form.validate_on_submit():
-        return _team_page(team, 422, form)
+        return team_page(team, 422, form)
     try:
         teams.invite(team, email=form.email.data, actor=current_user)
     except DomainError as error:
         db.session.rollback()
         form.email.errors.append(str(error))
-        return _team_page(team, 422, form)
+        return team_page(team, 422, form)
     db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")
     return redirect(url_for(".team_detail", team_id=team.id))
@@ -118,13 +118,13 @@ def team_lead(team_id: int):
     form.member.choices = [(m.user_id, m.user.display_name) for m in team.members if not m.is_lead]
     if not form.validate_on_submit():
         flash("Choose a member of the team.", "error")
-        return _team_page(team, 422)
+        return team_page(team, 422)
     try:
         teams.hand_over_lead(team, to_user_id=form.member.data, actor=current_user)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _team_page(team, 422)
+        return team_page(team, 422)
     db.session.commit()
     flash(f"{team.lead.display_name} now leads {team.name}.", "success")
     return redirect(url_for(".team_detail", team_id=team.id))

@@ -185,8 +185,8 @@ def test_starting_an_application_is_audited_and_only_once_per_challenge(make_cli
     response = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
     assert response.status_code == 302
     again = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
-    assert again.status_code == 303
-    assert "already has an application" in client.get(f"/applications/teams/{team.id}").text
+    assert again.status_code == 409 and "already has an application" in again.text
+    assert client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": "1 OR 1=1"}).status_code == 404
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).filter_by(action="application.started")) == 1
 
 
@@ -224,3 +224,25 @@ def test_a_save_that_loses_the_race_in_the_database_is_refused(app, lead, applic
     db.session.rollback()
     db.session.expire_all()
     assert application.school_name == "" and application.version == 2
+
+
+def test_a_closed_or_future_challenge_cannot_be_started(make_client, lead, team, make_challenge):
+    from datetime import timedelta
+    from incubator.applications.models import Application
+    from incubator.core.timeutil import utcnow
+
+    closed = make_challenge(opens_at=utcnow() - timedelta(days=30), closes_at=utcnow() - timedelta(seconds=1))
+    future = make_challenge(opens_at=utcnow() + timedelta(days=1), closes_at=utcnow() + timedelta(days=30))
+    client = make_client(lead)
+    for challenge in (closed, future):
+        response = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
+        assert response.status_code == 409 and "is not accepting applications now" in response.text
+    assert db.session.scalar(db.select(db.func.count(Application.id))) == 0
+
+
+def test_someone_outside_the_team_cannot_start_an_application_for_it(make_client, make_user, team, challenge):
+    from incubator.applications.models import Application
+
+    response = make_client(make_user()).post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
+    assert response.status_code == 404
+    assert db.session.scalar(db.select(db.func.count(Application.id))) == 0

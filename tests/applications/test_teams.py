@@ -15,7 +15,9 @@ def actions():
 
 def test_a_registered_user_creates_a_team_and_leads_it(make_client, lead):
     client = make_client(lead)
-    assert "Create a team" in client.get("/dashboard").text  # the empty state
+    dashboard = client.get("/dashboard").text
+    assert "Create a team" in dashboard and "You are not on a design team yet" in dashboard  # the empty state
+    assert '<a href="/applications/teams">My teams</a>' in dashboard  # the nav link
     response = client.post("/applications/teams/new", data={"name": "Bayou Learning Lab"})
     assert response.status_code == 302
     team = db.session.scalar(db.select(Team))
