@@ -153,5 +153,5 @@ def test_staff_see_why_questions_cannot_change_once_open(staff_client, make_chal
 
 def test_number_bounds_are_shown_as_people_write_them(staff_client, upcoming):
     add(staff_client, upcoming, kind="number", label="Founding staff", min_value="1", max_value="200")
-    page = staff_client.get(f"/challenges/{upcoming.id}/manage").text
+    page = " ".join(staff_client.get(f"/challenges/{upcoming.id}/manage").text.split())
     assert "at least 1 · at most 200" in page and "E+" not in page
