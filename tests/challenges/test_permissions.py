@@ -75,3 +75,30 @@ def test_a_team_member_reads_the_challenge_only_through_the_public_page(setup, m
     client = make_client(applicant)
     assert client.get(f"/challenges/{challenge.slug}").status_code == 404  # not open yet
     assert client.get(f"/challenges/{challenge.id}/manage").status_code == 404
+
+
+def test_an_application_of_another_organisation_is_not_reachable_through_our_challenge(
+        staff_client, make_challenge, make_application, make_org):
+    ours = make_challenge(slug="ours")
+    theirs = make_application(make_challenge(make_org("Elsewhere"), slug="theirs"), school_name="Their School")
+    assert staff_client.get(f"/challenges/{ours.id}/applications/{theirs.id}").status_code == 404
+    assert staff_client.post(f"/challenges/{ours.id}/applications/{theirs.id}/screen",
+                             data={"decision": "eligible"}).status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.status == Status.submitted
+
+
+def test_the_services_check_the_actor_too(staff, make_user, make_org, grant_role, make_challenge):
+    from incubator.challenges import services
+    from incubator.core.errors import NotAllowed
+    from incubator.core.timeutil import utcnow
+
+    stranger = grant_role(make_user("elsewhere@example.org"), make_org("Elsewhere"), Role.program_staff)
+    challenge = make_challenge(slug="ours")
+    data = services.QuestionData(kind=QuestionKind.short_text, label="Injected")
+    with pytest.raises(NotAllowed):
+        services.add_question(challenge, data, actor=stranger, now=utcnow())
+    with pytest.raises(NotAllowed):
+        services.save_challenge(None, None, actor=stranger, now=utcnow(), organisation=challenge.organisation)
+    services.add_question(challenge, data, actor=staff, now=utcnow())
+    assert [q.label for q in challenge.questions] == ["Injected"]

@@ -119,3 +119,12 @@ def test_the_landing_page_lists_open_challenges_and_the_nav_links_to_them(client
 
 def test_the_landing_page_says_when_nothing_is_open(client):
     assert "No challenge is open for applications right now" in client.get("/").text
+
+
+def test_the_public_list_is_paginated(app, client, make_challenge, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    for n in range(3):
+        make_challenge(title=f"Open {n}", slug=f"open-{n}", opens_in=-timedelta(days=1), closes_in=timedelta(days=n + 1))
+    first, second = client.get("/challenges/").text, client.get("/challenges/?page=2").text
+    assert "Open 0" in first and "Open 1" in first and "Open 2" not in first  # soonest deadline first
+    assert "Open 2" in second and "Page 2 of 2" in second
