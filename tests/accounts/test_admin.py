@@ -279,3 +279,33 @@ def test_the_timezone_is_chosen_from_a_list_with_us_zones_first(admin_client):
     options = re.findall(r'<option[^>]*value="([^"]+)"', page)
     assert options[:2] == ["America/New_York", "America/Chicago"] and "Europe/Paris" in options
     assert 'selected value="America/Chicago"' in page or 'value="America/Chicago" selected' in page
+
+
+def test_an_expired_invitation_can_no_longer_be_accepted(admin_client, make_client, applicant, org, mailbox, run_jobs):
+    from datetime import timedelta
+
+    from incubator.core.timeutil import utcnow
+
+    invite(admin_client, org, applicant.email, "finance")
+    run_jobs()
+    link = mailbox.link(applicant.email)
+    invitation = db.session.scalar(sa.select(Invitation))
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    person = make_client(applicant)
+    assert "Invitations for you" not in person.get("/dashboard").text
+    response = person.post(link)
+    assert response.status_code == 410 and "This invitation is expired" in response.text
+    db.session.expire_all()
+    assert applicant.roles_in(org.id) == set()
+    assert "expired" in admin_client.get(f"/admin/organisations/{org.id}").text
+
+
+def test_revoking_twice_says_the_invitation_is_no_longer_pending(admin_client, org):
+    invite(admin_client, org, "guest@example.org")
+    invitation = db.session.scalar(sa.select(Invitation))
+    admin_client.post(f"/admin/invitations/{invitation.id}/revoke")
+    page = admin_client.post(f"/admin/invitations/{invitation.id}/revoke", follow_redirects=True)
+    assert "Only a pending invitation can be revoked." in page.text
+    assert actions().count("invitation.revoked") == 1

@@ -192,3 +192,8 @@ def test_flash_messages_tell_what_happened(client, applicant):
     assert '<p class="flash flash-success" role="status">Welcome, Ari Applicant.</p>' in page.text
     page = client.post("/logout", follow_redirects=True)
     assert "You are signed out." in page.text
+
+
+def test_an_admin_lands_on_a_dashboard_with_the_administration_links(make_client, admin):
+    page = make_client(admin).get("/dashboard")
+    assert "Administration" in page.text and "Your roles" not in page.text
