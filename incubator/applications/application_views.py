@@ -209,6 +209,8 @@ def submit(application_id: int):
 def withdraw(application_id: int):
     application = visible_or_404(Application, application_id)
     form, status = forms.ConfirmForm(), 200
+    if request.method == "GET" and not can(current_user, "withdraw", application):
+        return redirect(url_for(".detail", application_id=application.id))
     if request.method == "POST":
         status = 422
         if form.validate_on_submit() and form.confirm.data:

@@ -163,3 +163,21 @@ def test_people_outside_the_team_do_not_see_it(make_client, make_user, team, rev
 def test_an_unknown_invitation_link_answers_404(client):
     assert client.get("/applications/invitations/not-a-real-token").status_code == 404
     assert client.get("/applications/invitations/" + "x" * 5000).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1 OR 1=1", "9" * 40, "-1"])
+def test_a_hostile_lead_choice_is_refused(make_client, lead, team, value):
+    response = make_client(lead).post(f"/applications/teams/{team.id}/lead", data={"member": value})
+    assert response.status_code == 422 and "Choose a member of the team." in response.text
+    db.session.expire_all()
+    assert team.lead == lead
+
+
+def test_an_invitation_of_another_team_cannot_be_revoked_through_this_team(make_client, make_team, lead, team):
+    other = make_team("Other Team", lead=lead)
+    invite(make_client(lead), other, "nia@example.org")
+    invitation = db.session.scalar(db.select(TeamInvitation))
+    response = make_client(lead).post(f"/applications/teams/{team.id}/invitations/{invitation.id}/revoke")
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert invitation.revoked_at is None
