@@ -3,6 +3,7 @@
 A fixed number of SQL statements whatever the number of applications: one count by
 status, one count of the filtered list and one page query that joins the team.
 """
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from incubator.applications.states import Status
 from incubator.challenges.models import Challenge
 from incubator.extensions import db
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Staff see an application once it is submitted; drafts are the team's own work.
 STAFF_STATUSES = [Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn]
 
@@ -44,7 +46,8 @@ class Filters:
         sort = args.get("sort", "submitted")
         return cls(
             status=status if status in {s.value for s in STAFF_STATUSES} else "",
-            q=(args.get("q") or "").strip()[:200],
+            # Control characters (NUL breaks PostgreSQL text) can never match: drop them.
+            q=_CONTROL.sub("", args.get("q") or "").strip()[:200],
             sort=sort if sort in SORTS else "submitted",
         )
 

@@ -58,7 +58,9 @@ def public_list():
 @bp.get("/<slug>")
 def public_detail(slug: str):
     now = utcnow()
-    challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == slug[:80]))
+    if not services.SLUG.match(slug) or len(slug) > 80:
+        abort(404)  # never a slug of ours (and NUL would upset PostgreSQL)
+    challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == slug))
     # Before it opens a challenge is still being prepared: staff preview it on their page.
     if challenge is None or not challenge.has_opened(now):
         abort(404)

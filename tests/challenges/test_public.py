@@ -78,6 +78,8 @@ def test_a_challenge_is_not_public_before_it_opens(client, make_challenge):
     make_challenge(slug="later")
     assert client.get("/challenges/later").status_code == 404
     assert client.get("/challenges/no-such-thing").status_code == 404
+    for hostile in ("%00", "a%00b", "x" * 300, "%27%20OR%201%3D1--", "%E2%80%AEevil"):
+        assert client.get(f"/challenges/{hostile}").status_code == 404
 
 
 def test_a_closed_challenge_page_says_it_is_closed(client, make_challenge):

@@ -44,6 +44,8 @@ def test_filter_by_status_and_text(staff_client, open_challenge, make_applicatio
     assert sorted(schools(staff_client.get(url, query_string={"q": "bayou"}))) == ["Bayou Academy", "Crescent Prep"]
     assert schools(staff_client.get(url, query_string={"status": "eligible"})) == ["Crescent Prep"]
     assert schools(staff_client.get(url, query_string={"status": "withdrawn", "q": "second"})) == ["Treme School"]
+    nul = staff_client.get(url, query_string={"q": "bay\x00ou"})  # NUL is dropped, never sent to the database
+    assert nul.status_code == 200 and sorted(schools(nul)) == ["Bayou Academy", "Crescent Prep"]
     none = staff_client.get(url, query_string={"q": "100%_'; DROP TABLE applications; --"})
     assert none.status_code == 200 and "No application matches these filters" in none.text
     # An unknown status or sort is ignored rather than an error.
