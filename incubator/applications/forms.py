@@ -51,6 +51,17 @@ class UploadForm(BaseForm):
     question_id = HiddenField()
 
 
+class NeededToSubmit:
+    """Marks a field as needed to submit (shown with *); a draft may be saved without it."""
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
+NEEDED = NeededToSubmit()
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -160,18 +171,18 @@ def question_field(question: Question):
 
 class _ApplicationFormBase(BaseForm):
     version = HiddenField()
-    school_name = StringField("School name", filters=[strip], validators=[Length(max=200, message="At most 200 characters.")])
+    school_name = StringField("School name", filters=[strip], validators=[NEEDED, Length(max=200, message="At most 200 characters.")])
     grades = StringField("Grades served", filters=[strip], description="For example K-8 or 9-12.",
-                         validators=[Length(max=40, message="At most 40 characters.")])
-    launch_year = IntegerField("Planned launch year", validators=[
+                         validators=[NEEDED, Length(max=40, message="At most 40 characters.")])
+    launch_year = IntegerField("Planned launch year", validators=[NEEDED,
         Optional(), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100.")])
-    target_enrollment = IntegerField("Target enrollment", validators=[
+    target_enrollment = IntegerField("Target enrollment", validators=[NEEDED,
         Optional(), NumberRange(min=1, max=100_000, message="Enter a number of students between 1 and 100,000.")])
-    neighbourhood = StringField("Neighbourhood", filters=[strip], validators=[Length(max=200, message="At most 200 characters.")])
-    learner_profiles = TextAreaField("Learner profiles", filters=[strip], validators=[Length(max=LONG_TEXT_MAX)])
-    personal_learning_paths = TextAreaField("Personal learning paths", filters=[strip], validators=[Length(max=LONG_TEXT_MAX)])
-    competency_based_progression = TextAreaField("Competency-based progression", filters=[strip], validators=[Length(max=LONG_TEXT_MAX)])
-    flexible_learning_environments = TextAreaField("Flexible learning environments", filters=[strip], validators=[Length(max=LONG_TEXT_MAX)])
+    neighbourhood = StringField("Neighbourhood", filters=[strip], validators=[NEEDED, Length(max=200, message="At most 200 characters.")])
+    learner_profiles = TextAreaField("Learner profiles", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
+    personal_learning_paths = TextAreaField("Personal learning paths", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
+    competency_based_progression = TextAreaField("Competency-based progression", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
+    flexible_learning_environments = TextAreaField("Flexible learning environments", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
 
     def validate_version(self, field):
         if not (field.data or "").isdigit() or len(field.data) > 9:
@@ -199,6 +210,8 @@ def application_form_class(questions: list[Question]) -> type[BaseForm]:
     attrs = {}
     for question in questions:
         made = question_field(question)
+        if made is not None and question.is_required:
+            made.kwargs["validators"] = [NEEDED, *made.kwargs.get("validators", [])]
         if made is not None:
             attrs[f"q_{question.id}"] = made
     for year in PLAN_YEARS:
