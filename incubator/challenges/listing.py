@@ -1,10 +1,11 @@
-"""Queries behind the staff pages: the applications of a challenge, and status counts.
+"""Queries behind the list pages: open challenges, a challenge's applications, status counts.
 
 A fixed number of SQL statements whatever the number of applications: one count by
 status, one count of the filtered list and one page query that joins the team.
 """
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -50,6 +51,15 @@ class Filters:
             q=_CONTROL.sub("", args.get("q") or "").strip()[:200],
             sort=sort if sort in SORTS else "submitted",
         )
+
+
+def open_challenges_query(now: datetime) -> sa.Select:
+    """Challenges accepting applications at `now`, soonest deadline first."""
+    return (
+        sa.select(Challenge).join(Challenge.organisation).options(contains_eager(Challenge.organisation))
+        .where(Challenge.opens_at <= now, Challenge.closes_at > now)
+        .order_by(Challenge.closes_at, Challenge.id)
+    )
 
 
 def applications_query(challenge: Challenge, filters: Filters) -> sa.Select:

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from incubator.accounts.models import Role
-from incubator.challenges.listing import status_counts
+from incubator.challenges.listing import open_challenges_query, status_counts
 from incubator.challenges.models import Challenge
 from incubator.core.dashboard import NavItem, Panel, nav_provider, provider, public_provider
 from incubator.core.timeutil import utcnow
@@ -29,8 +29,6 @@ def staff_challenges(user):
 
 @public_provider
 def open_challenges():
-    from incubator.challenges.views import open_challenges_query
-
     now = utcnow()
     challenges = list(db.session.scalars(open_challenges_query(now).limit(5)))
     return Panel("Open challenges", "challenges/_public_panel.html", {"challenges": challenges, "now": now}, order=10)

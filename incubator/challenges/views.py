@@ -3,8 +3,6 @@
 Staff pages load the challenge with `visible_or_404(..., "manage")`, so anyone who is
 not program staff of its organisation (or an admin), signed in or not, gets a 404.
 """
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -41,18 +39,10 @@ def plain_number(value) -> str:
 # ---- public ---------------------------------------------------------------------------------------
 
 
-def open_challenges_query(now: datetime) -> sa.Select:
-    return (
-        sa.select(Challenge).join(Challenge.organisation).options(contains_eager(Challenge.organisation))
-        .where(Challenge.opens_at <= now, Challenge.closes_at > now)
-        .order_by(Challenge.closes_at, Challenge.id)
-    )
-
-
 @bp.get("/")
 def public_list():
     now = utcnow()
-    return render_template("challenges/public_list.html", page=paginate(open_challenges_query(now)), now=now)
+    return render_template("challenges/public_list.html", page=paginate(listing.open_challenges_query(now)), now=now)
 
 
 @bp.get("/<slug>")
