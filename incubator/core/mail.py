@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import Mapped, mapped_column
 
+from incubator.core import audit
+from incubator.core.errors import DomainError
 from incubator.core.jobs import enqueue_after_commit
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
@@ -145,3 +147,14 @@ def requeue_unsent(*, older_than: timedelta = timedelta(minutes=10)) -> int:
         enqueue_after_commit("incubator.core.mail.send_outbox_message", message_id, queue_name="mail")
     db.session.commit()
     return len(stuck)
+
+
+def resend(message: OutboxMessage, *, actor) -> None:
+    """Queue a failed message again at an admin's request (sent after commit).
+
+    :raises DomainError: the message is not failed (it was sent, or is on its way)
+    """
+    if message.status != "failed":
+        raise DomainError("Only a message that failed can be sent again.")
+    audit.record(actor, "mail.resend_requested", message, recipient=message.recipient)
+    enqueue_after_commit("incubator.core.mail.send_outbox_message", message.id, queue_name="mail")

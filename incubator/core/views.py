@@ -3,13 +3,15 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from incubator.accounts.models import Organisation, Role
 from incubator.accounts.organisations import pending_invitations_for
 from incubator.core import dashboard as panels
+from incubator.core import mail
 from incubator.core.audit import AuditEvent
+from incubator.core.errors import DomainError
 from incubator.core.forms import query_arg
 from incubator.core.mail import STATUSES, OutboxMessage
 from incubator.core.pagination import paginate
@@ -92,3 +94,17 @@ def outbox():
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     return render_template("core/outbox_message.html", message=message)
+
+
+@core_bp.post("/admin/outbox/<int:message_id>/resend")
+@admin_required
+def outbox_resend(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    try:
+        mail.resend(message, actor=current_user)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"The message to {message.recipient} is queued again.", "success")
+    return redirect(url_for("core.outbox_message", message_id=message.id))

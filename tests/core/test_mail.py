@@ -155,3 +155,24 @@ def test_a_redis_outage_at_commit_keeps_the_data_and_the_message_waits(app, monk
     db.session.commit()  # does not raise
     assert db.session.get(OutboxMessage, message.id).status == "queued"
     assert "Could not queue" in caplog.text
+
+
+def test_an_admin_sends_a_failed_message_again(app, monkeypatch, mailbox, run_jobs, make_client, admin):
+    admin_client = make_client(admin)
+    message = queue_a_message()
+    db.session.commit()
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "MAIL_PORT", free_port())
+        run_jobs()
+    assert "Send again" in admin_client.get(f"/admin/outbox/{message.id}").text
+
+    response = admin_client.post(f"/admin/outbox/{message.id}/resend", follow_redirects=True)
+    assert "queued again" in response.text
+    queue("mail").scheduled_job_registry.remove(queue("mail").scheduled_job_registry.get_job_ids()[0], delete_job=True)
+    run_jobs()
+    assert db.session.get(OutboxMessage, message.id).status == "sent"
+    assert len(mailbox.to("someone@example.org")) == 1
+
+    again = admin_client.post(f"/admin/outbox/{message.id}/resend", follow_redirects=True)
+    assert "Only a message that failed can be sent again." in again.text
+    assert "Send again" not in again.text
