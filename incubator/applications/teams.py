@@ -53,6 +53,15 @@ def pending_invitations(team: Team) -> list[TeamInvitation]:
         TeamInvitation.revoked_at.is_(None), TeamInvitation.expires_at > now).order_by(TeamInvitation.created_at)))
 
 
+def invitations_for(user: User) -> list[TeamInvitation]:
+    """Pending invitations sent to this person's (confirmed) address."""
+    if not user.is_confirmed:
+        return []
+    return list(db.session.scalars(sa.select(TeamInvitation).where(
+        TeamInvitation.email == user.email, TeamInvitation.accepted_at.is_(None),
+        TeamInvitation.revoked_at.is_(None), TeamInvitation.expires_at > utcnow()).order_by(TeamInvitation.created_at)))
+
+
 def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
     """Invite an address to the team; the link goes out by mail.
 

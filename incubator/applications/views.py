@@ -154,4 +154,23 @@ def invitation(token: str):
                            form=form, has_account=find_user(found.email) is not None)
 
 
+@bp.post("/invitations/mine/<int:invitation_id>/accept")
+@login_required
+def accept_mine(invitation_id: int):
+    """Accept from the dashboard: for an invitation sent to the signed-in person's confirmed address."""
+    found = db.session.get(TeamInvitation, invitation_id)
+    if found is None or not current_user.is_confirmed or found.email != current_user.email:
+        abort(404)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        teams.accept_invitation(found, user=current_user)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("core.dashboard"))
+    db.session.commit()
+    flash(f"You joined {found.team.name}.", "success")
+    return redirect(url_for(".team_detail", team_id=found.team_id))
+
+
 from incubator.applications import application_views  # noqa: E402,F401  (routes on the same blueprint)

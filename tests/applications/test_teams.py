@@ -181,3 +181,43 @@ def test_an_invitation_of_another_team_cannot_be_revoked_through_this_team(make_
     assert response.status_code == 404
     db.session.expire_all()
     assert invitation.revoked_at is None
+
+
+def test_after_confirming_the_invited_person_can_accept_from_the_dashboard(make_client, make_user, lead, team):
+    invite(make_client(lead), team, "nia@example.org")
+    nia = make_user("nia@example.org", name="Nia")
+    client = make_client(nia)
+    dashboard = client.get("/dashboard").text
+    assert "You are invited to join <strong>Bayou Learning Lab</strong>" in dashboard
+    invitation = db.session.scalar(db.select(TeamInvitation))
+    assert client.post(f"/applications/invitations/mine/{invitation.id}/accept").status_code == 302
+    db.session.expire_all()
+    assert team.has_member(nia)
+    assert "You are invited" not in client.get("/dashboard").text
+
+
+def test_nobody_else_can_accept_an_invitation_by_its_number(make_client, make_user, lead, team):
+    invite(make_client(lead), team, "nia@example.org")
+    invitation = db.session.scalar(db.select(TeamInvitation))
+    unconfirmed_nia = make_user("nia@example.org", confirmed=False)
+    for person in (make_user("mallory@example.org"), unconfirmed_nia):
+        assert make_client(person).post(f"/applications/invitations/mine/{invitation.id}/accept").status_code == 404
+    db.session.expire_all()
+    assert invitation.accepted_at is None and len(team.members) == 2
+
+
+def test_an_expired_invitation_cannot_be_accepted(make_client, make_user, lead, team, mailbox, run_jobs):
+    from datetime import timedelta
+    from incubator.core.timeutil import utcnow
+
+    invite(make_client(lead), team, "nia@example.org")
+    run_jobs()
+    path = mailbox.link("nia@example.org", r"https?://\S+/applications/invitations/\S+").removeprefix("http://localhost")
+    invitation = db.session.scalar(db.select(TeamInvitation))
+    invitation.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client = make_client(make_user("nia@example.org"))
+    assert "This invitation is expired" in client.get(path).text
+    client.post(path)
+    db.session.expire_all()
+    assert len(team.members) == 2
