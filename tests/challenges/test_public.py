@@ -74,6 +74,15 @@ def test_the_public_detail_page_renders_the_summary_safely(client, make_challeng
     assert "Create an account to apply" in page.text or "Apply" in page.text
 
 
+def test_the_public_page_lists_the_questions_teams_will_answer(client, make_challenge):
+    from incubator.challenges.models import QuestionKind
+
+    make_challenge(slug="future", opens_in=-timedelta(days=1),
+                   questions=[(QuestionKind.long_text, "Why this neighbourhood?"), (QuestionKind.yes_no, "Facility?")])
+    page = client.get("/challenges/future").text
+    assert "Why this neighbourhood?" in page and "(up to 100 words)" in page and "Facility?" in page
+
+
 def test_a_challenge_is_not_public_before_it_opens(client, make_challenge):
     make_challenge(slug="later")
     assert client.get("/challenges/later").status_code == 404
