@@ -1,6 +1,7 @@
 """Application pages: start, read, edit (with conflict display), files, submit, withdraw, PDF."""
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from incubator.applications import attachments, editing, forms, jobs, submission
 from incubator.applications.models import Application, ApplicationRevision, Attachment, Team
@@ -22,11 +23,15 @@ def start(team_id: int):
         abort(404)
     try:
         application = editing.start_application(team, challenge, actor=current_user, now=utcnow())
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return team_page(team, 409)
-    db.session.commit()
+    except IntegrityError:  # a teammate started it at the same moment
+        db.session.rollback()
+        flash(f"{team.name} already has an application for {challenge.title}.", "error")
+        return team_page(team, 409)
     flash(f"Application to {challenge.title} started. Every member of {team.name} can edit it.", "success")
     return redirect(url_for(".edit", application_id=application.id))
 

@@ -43,7 +43,7 @@ class ConfirmForm(BaseForm):
 
 
 class StartForm(BaseForm):
-    challenge_id = IntegerField("Challenge", validators=[InputRequired()])
+    challenge_id = IntegerField("Challenge", validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class UploadForm(BaseForm):

@@ -186,7 +186,8 @@ def test_starting_an_application_is_audited_and_only_once_per_challenge(make_cli
     assert response.status_code == 302
     again = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
     assert again.status_code == 409 and "already has an application" in again.text
-    assert client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": "1 OR 1=1"}).status_code == 404
+    for hostile in ("1 OR 1=1", "9" * 40, "-1", ""):
+        assert client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": hostile}).status_code == 404
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).filter_by(action="application.started")) == 1
 
 
