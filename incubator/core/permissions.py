@@ -38,6 +38,8 @@ def require(user, action: str, obj) -> None:
 
 
 def visible_or_404(model: type, object_id: int, action: str = "view"):
+    if not 0 < object_id < 2**31:  # beyond an integer key: PostgreSQL would refuse the query (500)
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or not can(current_user, action, obj):
         abort(404)

@@ -111,3 +111,11 @@ def test_the_state_table(current, target):
     if (current, target) not in allowed:
         with pytest.raises(states.InvalidTransition):
             states.check(current, target)
+
+
+def test_ids_beyond_any_row_answer_404_not_500(make_client, lead, application):
+    client = make_client(lead)
+    for url in ("/applications/99999999999999999999", "/applications/teams/9999999999999",
+                f"/applications/{application.id}/attachments/99999999999999999999999",
+                "/applications/99999999999999999999/pdf"):
+        assert client.get(url).status_code == 404, url
