@@ -158,7 +158,7 @@ def invitation(token: str):
 @login_required
 def accept_mine(invitation_id: int):
     """Accept from the dashboard: for an invitation sent to the signed-in person's confirmed address."""
-    found = db.session.get(TeamInvitation, invitation_id)
+    found = db.session.get(TeamInvitation, invitation_id) if invitation_id < 2**31 else None
     if found is None or not current_user.is_confirmed or found.email != current_user.email:
         abort(404)
     if not forms.ConfirmForm().validate_on_submit():

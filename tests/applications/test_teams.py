@@ -202,6 +202,7 @@ def test_nobody_else_can_accept_an_invitation_by_its_number(make_client, make_us
     unconfirmed_nia = make_user("nia@example.org", confirmed=False)
     for person in (make_user("mallory@example.org"), unconfirmed_nia):
         assert make_client(person).post(f"/applications/invitations/mine/{invitation.id}/accept").status_code == 404
+    assert make_client(unconfirmed_nia).post("/applications/invitations/mine/99999999999999999999/accept").status_code == 404
     db.session.expire_all()
     assert invitation.accepted_at is None and len(team.members) == 2
 
