@@ -47,6 +47,9 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
 
+    # Behind N reverse proxies, trust N X-Forwarded-* hops (client address, scheme, host).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")

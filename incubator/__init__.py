@@ -22,6 +22,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _refuse_unsafe_production(app)
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
