@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 import config as settings
 from incubator.extensions import csrf, db, limiter, login_manager, migrate
@@ -37,6 +38,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.config["RATELIMIT_ENABLED"] = False
     limiter.init_app(app)
 
+    # Ids in URLs fit the database's integer: a larger one is simply not found (404), not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
+
     _import_models()
     _register_blueprints(app)
 
@@ -48,6 +52,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_cli(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _refuse_unsafe_production(app: Flask) -> None:

@@ -197,3 +197,11 @@ def test_flash_messages_tell_what_happened(client, applicant):
 def test_an_admin_lands_on_a_dashboard_with_the_administration_links(make_client, admin):
     page = make_client(admin).get("/dashboard")
     assert "Administration" in page.text and "Your roles" not in page.text
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, admin):
+    client.login(admin)
+    for url in ("/admin/users/99999999999999999999", "/admin/organisations/2147483648"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Page not found" in response.text
