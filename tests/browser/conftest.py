@@ -92,9 +92,21 @@ def browser(_playwright):
     browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh context (cookies, cache, storage) per test; fails on JavaScript errors."""
+def page(browser, live_server, request, tmp_path):
+    """A fresh context (cookies, cache, storage) per test; fails on JavaScript errors.
+
+    When the test fails, a screenshot and the page's HTML are saved in the test's
+    tmp_path (the path is printed with the failure).
+    """
     context = browser.new_context(base_url=live_server.url, locale="en-US", timezone_id="America/Chicago")
     context.set_default_timeout(TIMEOUT_MS)
     problems = []
@@ -104,6 +116,13 @@ def page(browser, live_server):
                 if message.type == "error" and "Content Security Policy" in message.text else None)
     try:
         yield new_page
+        if getattr(request.node, "browser_call_failed", False):
+            try:
+                new_page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+                (tmp_path / "failure.html").write_text(new_page.content())
+                print(f"\nBrowser state at the failure ({new_page.url}): {tmp_path}/failure.png and failure.html")
+            except Exception as error:  # the page may be gone; the failure itself matters more
+                print(f"\n(no screenshot: {error})")
     finally:
         context.close()
     assert not problems, "the browser reported problems:\n" + "\n".join(problems)
