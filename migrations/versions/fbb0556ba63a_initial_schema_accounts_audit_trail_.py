@@ -1,8 +1,8 @@
-"""initial schema
+"""initial schema: accounts, audit trail, outbox, challenges, teams, applications
 
-Revision ID: 3d44b9c937ca
+Revision ID: fbb0556ba63a
 Revises: 
-Create Date: 2026-11-25 19:07:34.372462
+Create Date: 2026-11-25 19:44:45.992238
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3d44b9c937ca'
+revision = 'fbb0556ba63a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -36,9 +36,10 @@ def upgrade():
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'sent', 'logged', 'failed')", name=op.f('ck_outbox_messages_status_known')),
+    sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'logged', 'failed')", name=op.f('ck_outbox_messages_status_known')),
     sa.CheckConstraint("status NOT IN ('sent', 'logged') OR sent_at IS NOT NULL", name=op.f('ck_outbox_messages_sent_at_when_sent')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_messages_message_id'))
@@ -197,7 +198,8 @@ def upgrade():
     sa.Column('pdf_path', sa.String(length=300), nullable=True),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
     sa.CheckConstraint("status <> 'ineligible' OR screening_reason IS NOT NULL", name=op.f('ck_applications_ineligible_has_reason')),
-    sa.CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name=op.f('ck_applications_submitted_at_unless_draft')),
+    sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name=op.f('ck_applications_withdrawn_at_when_withdrawn')),
+    sa.CheckConstraint("status IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name=op.f('ck_applications_submitted_at_unless_draft')),
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_applications_challenge_id_challenges'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['screened_by_id'], ['users.id'], name=op.f('fk_applications_screened_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_applications_team_id_teams'), ondelete='CASCADE'),
@@ -283,6 +285,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_answers_application_id'), ['application_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_answers_question_id'), ['question_id'], unique=False)
 
+    op.create_table('application_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('saved_by_id', sa.Integer(), nullable=True),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_revisions_application_id_applications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['saved_by_id'], ['users.id'], name=op.f('fk_application_revisions_saved_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_revisions')),
+    sa.UniqueConstraint('application_id', 'version', name='one_revision_per_version')
+    )
+    with op.batch_alter_table('application_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_revisions_application_id'), ['application_id'], unique=False)
+
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -334,6 +351,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_attachments_application_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('application_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_revisions_application_id'))
+
+    op.drop_table('application_revisions')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_question_id'))
         batch_op.drop_index(batch_op.f('ix_answers_application_id'))
