@@ -3,7 +3,6 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager

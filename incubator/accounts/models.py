@@ -7,6 +7,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from incubator.core.invitations import InvitationLink
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -142,39 +143,18 @@ class Membership(db.Model):
         return self.organisation_id
 
 
-class Invitation(db.Model):
+class Invitation(InvitationLink, db.Model):
     """An invitation to hold a role in an organisation, accepted through a link."""
 
     __tablename__ = "invitations"
-    __table_args__ = (
-        sa.CheckConstraint("NOT (accepted_at IS NOT NULL AND revoked_at IS NOT NULL)", name="accepted_or_revoked"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(sa.String(320), index=True)
     role: Mapped[Role]
-    # Only a hash of the token is kept; the token itself is only in the mail.
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    accepted_at: Mapped[datetime | None]
-    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    revoked_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
-    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys="Invitation.invited_by_id")
 
     @property
     def audit_organisation_id(self) -> int:
         return self.organisation_id
-
-    def status(self, now: datetime) -> str:
-        if self.accepted_at:
-            return "accepted"
-        if self.revoked_at:
-            return "revoked"
-        if now >= self.expires_at:
-            return "expired"
-        return "pending"

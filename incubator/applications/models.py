@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from incubator.accounts.models import User
 from incubator.applications.states import Status
 from incubator.challenges.models import Challenge, Question
+from incubator.core.invitations import InvitationLink
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -49,34 +50,15 @@ class TeamMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class TeamInvitation(db.Model):
+class TeamInvitation(InvitationLink, db.Model):
     __tablename__ = "team_invitations"
-    __table_args__ = (
-        sa.CheckConstraint("NOT (accepted_at IS NOT NULL AND revoked_at IS NOT NULL)", name="accepted_or_revoked"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(sa.String(320), index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    accepted_at: Mapped[datetime | None]
-    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    revoked_at: Mapped[datetime | None]
 
     team: Mapped[Team] = relationship()
-    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys="TeamInvitation.invited_by_id")
 
-    def status(self, now: datetime) -> str:
-        if self.accepted_at:
-            return "accepted"
-        if self.revoked_at:
-            return "revoked"
-        if now >= self.expires_at:
-            return "expired"
-        return "pending"
 
 
 class Application(db.Model):

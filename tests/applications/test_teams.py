@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from incubator.applications.models import Team, TeamInvitation, TeamMember
+from incubator.applications.models import Team, TeamInvitation
 from incubator.core.audit import AuditEvent
 from incubator.extensions import db
 from tests.conftest import PASSWORD
