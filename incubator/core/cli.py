@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -254,7 +255,11 @@ def worker(burst: bool, queue_names):
     stops it at once (its work horse too).
     """
     from incubator.core.jobs import QUEUE_NAMES, make_worker
+    from incubator.core.mail import schedule_sweep
 
     names = queue_names or QUEUE_NAMES
+    if "mail" in names:
+        # Mail whose job was lost (Redis down at commit, a killed worker) is found and sent again.
+        schedule_sweep(timedelta(seconds=10))
     w = make_worker(current_app._get_current_object(), queue_names=names)
     w.work(burst=burst, with_scheduler=True)

@@ -158,3 +158,28 @@ def resend(message: OutboxMessage, *, actor) -> None:
         raise DomainError("Only a message that failed can be sent again.")
     audit.record(actor, "mail.resend_requested", message, recipient=message.recipient)
     enqueue_after_commit("incubator.core.mail.send_outbox_message", message.id, queue_name="mail")
+
+
+SWEEP_EVERY = timedelta(minutes=5)
+
+
+def _sweep_job_id() -> str:
+    # One sweep per deployment: a fixed id collapses duplicates (RQ ids allow letters, digits, - and _).
+    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
+    return f"{prefix}outbox-sweep"
+
+
+def schedule_sweep(delay: timedelta = SWEEP_EVERY) -> None:
+    """Schedule the outbox sweep; scheduling it again only moves the one sweep."""
+    from incubator.core.jobs import queue
+
+    queue("mail").enqueue_in(delay, sweep_outbox, job_id=_sweep_job_id())
+
+
+def sweep_outbox() -> int:
+    """Job: queue again the mail whose job was lost, then schedule the next sweep."""
+    count = requeue_unsent()
+    schedule_sweep()
+    if count:
+        log.info("Outbox sweep queued %d message(s) again", count)
+    return count

@@ -176,3 +176,23 @@ def test_an_admin_sends_a_failed_message_again(app, monkeypatch, mailbox, run_jo
     again = admin_client.post(f"/admin/outbox/{message.id}/resend", follow_redirects=True)
     assert "Only a message that failed can be sent again." in again.text
     assert "Send again" not in again.text
+
+
+def test_the_outbox_sweep_sends_lost_mail_and_schedules_the_next_sweep(app, mailbox, run_jobs):
+    from incubator.core.jobs import queue
+    from incubator.core.mail import schedule_sweep
+
+    lost = queue_a_message("lost@example.org")
+    db.session.info.pop("pending_jobs")  # as if Redis had been down at commit
+    db.session.commit()
+    lost.created_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+
+    schedule_sweep(timedelta(0))
+    schedule_sweep(timedelta(0))  # scheduling twice still means one sweep
+    mail_queue = queue("mail")
+    assert len(mail_queue.scheduled_job_registry.get_job_ids()) == 1
+    run_jobs()
+    assert len(mailbox.to("lost@example.org")) == 1
+    # The sweep put itself back on the schedule, a few minutes ahead.
+    assert len(mail_queue.scheduled_job_registry.get_job_ids()) == 1
