@@ -7,3 +7,19 @@ document.addEventListener("submit", function (event) {
   }
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// Question form: show only the settings that apply to the chosen kind of answer.
+(function () {
+  var kind = document.getElementById("kind");
+  var parts = document.querySelectorAll("[data-show-for-kind]");
+  if (!kind || !parts.length) return;
+  function sync() {
+    parts.forEach(function (part) {
+      var kinds = part.getAttribute("data-show-for-kind").split(" ");
+      // Never hide a setting that carries an error message.
+      part.hidden = kinds.indexOf(kind.value) < 0 && !part.querySelector(".has-error");
+    });
+  }
+  kind.addEventListener("change", sync);
+  sync();
+})();
