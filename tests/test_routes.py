@@ -1,0 +1,137 @@
+"""Every route of the app, walked by people who have no business there.
+
+Each rule with an id in its address is filled with a real object of another team
+and organisation: an outsider (signed in, no team, no role) gets 404 for every
+method and changes nothing; a signed-out visitor gets 404 or is sent to sign in,
+the same answer whether the object exists or not, so nothing leaks. Routes without
+an id are listed by hand, so a new one needs a decision here.
+"""
+import re
+import secrets
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from incubator.accounts.models import Invitation, Role
+from incubator.applications.models import Application, Attachment, Team, TeamInvitation, TeamMember
+from incubator.applications.states import Status
+from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.core import tokens
+from incubator.core.audit import AuditEvent
+from incubator.core.mail import OutboxMessage
+from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+# Routes without an object id: who may reach them is decided by the view itself.
+NO_ID = {
+    "/", "/healthz", "/login", "/logout", "/register", "/dashboard", "/confirm/resend", "/password/change",
+    "/password/forgot", "/password/reset/<token>", "/confirm/<token>", "/invitations/<token>",
+    "/applications/invitations/<token>", "/applications/teams", "/applications/teams/new",
+    "/challenges/", "/challenges/<slug>", "/challenges/manage", "/challenges/new",
+    "/admin/audit", "/admin/organisations", "/admin/organisations/new", "/admin/outbox", "/admin/users",
+    "/static/<path:filename>",
+}
+# Of those, the ones an outsider must not reach either.
+NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
+                    "/admin/organisations/new", "/admin/outbox", "/admin/users"}
+HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
+                "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
+                "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",
+                "kind": "short_text"}
+
+
+@pytest.fixture
+def world(org, staff, make_user):
+    """One of every object, none of them the outsider's."""
+    now = utcnow()
+    lead = make_user("lead@example.org")
+    challenge = Challenge(organisation=org, title="Future of School", slug="future", track=Track.new_school,
+                          opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9))
+    challenge.questions.append(Question(position=1, kind=QuestionKind.file, label="Budget"))
+    team = Team(name="Bayou Lab")
+    team.members.append(TeamMember(user=lead, is_lead=True))
+    application = Application(team=team, challenge=challenge, status=Status.submitted, submitted_at=now,
+                              school_name="Bayou School")
+    application.attachments.append(Attachment(original_filename="plan.pdf", stored_name=secrets.token_hex(20),
+                                              content_type="application/pdf", size_bytes=10, sha256="0" * 64))
+    team_invitation = TeamInvitation(team=team, email="friend@example.org", token_hash=tokens.hash_token("t1"),
+                                     expires_at=now + timedelta(days=7))
+    org_invitation = Invitation(organisation=org, role=Role.reviewer, email="rev@example.org",
+                                token_hash=tokens.hash_token("t2"), expires_at=now + timedelta(days=7))
+    message = OutboxMessage(recipient="lead@example.org", subject="Hello", body_text="Hi",
+                            message_id=f"<{secrets.token_hex(8)}@example.org>")
+    db.session.add_all([challenge, application, team_invitation, org_invitation, message])
+    db.session.commit()
+    return {"org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+            "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
+            "attachment_id": application.attachments[0].id, "message_id": message.id,
+            "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
+
+
+def _fill(rule, ids, missing=False):
+    def value(match):
+        name = match.group(1).split(":")[-1]
+        if missing:
+            return str(2**31 - 7)
+        found = ids[name]
+        if isinstance(found, dict):  # an invitation id: the team's or the organisation's
+            found = found.get(rule.endpoint.split(".")[0], found["default"])
+        return str(found)
+
+    return re.sub(r"<([^>]+)>", value, rule.rule)
+
+
+def routes_with_ids(app, ids, missing=False):
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((method, _fill(rule, ids, missing)))
+    return found
+
+
+def test_every_route_is_accounted_for(app):
+    without_ids = {rule.rule for rule in app.url_map.iter_rules() if "<int:" not in rule.rule}
+    assert without_ids == NO_ID, "decide who may reach the new route and list it here"
+
+
+def test_an_outsider_gets_404_everywhere_and_changes_nothing(app, make_client, make_user, world):
+    outsider = make_client(make_user("outsider@example.org"))
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    routes = routes_with_ids(app, world) + [(method, rule.rule) for rule in app.url_map.iter_rules()
+                                            if rule.rule in NO_ID_STAFF_ONLY
+                                            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert len(routes) > 40
+    for method, url in routes:
+        response = outsider.open(url, method=method, data=HOSTILE_FORM if method == "POST" else None)
+        assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
+    db.session.expire_all()
+    application = db.session.get(Application, world["application_id"])
+    assert (application.status, application.school_name) == (Status.submitted, "Bayou School")
+
+
+def test_a_visitor_learns_nothing_from_an_id(app, make_client, world):
+    visitor = make_client()
+    for (method, url), (_, absent) in zip(routes_with_ids(app, world), routes_with_ids(app, world, missing=True)):
+        response = visitor.open(url, method=method, data=HOSTILE_FORM if method == "POST" else None)
+        assert response.status_code in (302, 404), f"{method} {url} answered {response.status_code}"
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"], url
+        other = visitor.open(absent, method=method, data=HOSTILE_FORM if method == "POST" else None)
+        assert other.status_code == response.status_code, f"{method} {url}: a real id answers differently"
+
+
+def test_every_post_needs_a_csrf_token(app, make_client, admin, world):
+    """Even for someone allowed to post, a form without the token is refused and nothing happens."""
+    browser = make_client(admin)
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    posts = [url for method, url in routes_with_ids(app, world) if method == "POST"]
+    posts += [rule.rule for rule in app.url_map.iter_rules()
+              if rule.rule in NO_ID and "POST" in rule.methods and "<" not in rule.rule]
+    for url in posts:
+        response = browser.post(url, data=HOSTILE_FORM, csrf=False)
+        assert response.status_code in (400, 404), f"POST {url} answered {response.status_code} without a token"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
