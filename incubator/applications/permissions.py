@@ -1,17 +1,14 @@
 """Who may do what to the objects of this domain (registered with core.permissions).
 
-An application, its PDF and its attachments are visible to the team's members and
-to program staff and admins of the challenge's organisation; only team members
-change it, and only while it is a draft.
+An application, its PDF and its attachments are visible to the team's members and,
+once submitted, to program staff and admins of the challenge's organisation (a draft
+is the team's own work, as on the staff's list); only team members change it, and
+only while it is a draft.
 """
-from incubator.accounts.models import Role
 from incubator.applications.models import Application, Attachment, Team, TeamInvitation
 from incubator.applications.states import Status, can as can_become
+from incubator.challenges.permissions import challenge_rule
 from incubator.core.permissions import rule
-
-
-def is_staff_of(user, organisation_id: int) -> bool:
-    return bool(user.is_admin) or user.has_role(organisation_id, Role.program_staff)
 
 
 @rule(Team)
@@ -35,7 +32,9 @@ def invitation_rule(user, action: str, invitation: TeamInvitation) -> bool:
 def application_rule(user, action: str, application: Application) -> bool:
     member = application.team.has_member(user)
     if action in ("view", "download"):
-        return member or is_staff_of(user, application.challenge.organisation_id)
+        # Staff of the challenge are the people who may manage it (one rule, in the challenges domain).
+        return member or (application.submitted_at is not None
+                          and challenge_rule(user, "manage", application.challenge))
     if action in ("edit", "upload", "submit"):
         return member and application.status == Status.draft
     if action == "withdraw":

@@ -74,9 +74,22 @@ def test_a_reviewer_of_the_same_organisation_does_not_see_drafts_through_these_p
     assert client.get(f"/applications/{application.id}/attachments/{attachment.id}").status_code == 404
 
 
-def test_program_staff_and_admins_of_the_organisation_see_and_download_but_do_not_edit(
-        with_file, make_client, staff, admin):
+def test_a_draft_is_the_teams_own_work_even_for_program_staff_and_admins(with_file, make_client, staff, admin):
     application, attachment = with_file
+    for person in (staff, admin):
+        client = make_client(person)
+        for url in urls(application, attachment):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"/applications/{application.id}/edit", data={"school_name": "Staff edit"}).status_code == 404
+
+
+def test_program_staff_and_admins_of_the_organisation_see_a_submitted_one_and_download_but_do_not_edit(
+        with_file, make_client, staff, admin):
+    from incubator.core.timeutil import utcnow
+
+    application, attachment = with_file
+    application.status, application.submitted_at = Status.submitted, utcnow()
+    db.session.commit()
     for person in (staff, admin):
         client = make_client(person)
         assert client.get(f"/applications/{application.id}").status_code == 200
@@ -85,7 +98,7 @@ def test_program_staff_and_admins_of_the_organisation_see_and_download_but_do_no
         assert client.post(f"/applications/{application.id}/edit", data={"school_name": "Staff edit"}).status_code == 409
         assert client.post(f"/applications/{application.id}/submit").status_code == 409
     db.session.expire_all()
-    assert application.school_name == "Bayou Community School" and application.status == Status.draft
+    assert application.school_name == "Bayou Community School" and application.status == Status.submitted
 
 
 def test_an_attachment_is_only_reached_through_its_own_application(with_file, make_client, make_team, member, challenge):
