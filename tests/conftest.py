@@ -317,3 +317,24 @@ def reviewer(make_user, grant_role, org):
 @pytest.fixture
 def applicant(make_user):
     return make_user("applicant@example.org", name="Ari Applicant")
+
+
+@pytest.fixture
+def count_statements():
+    """`count_statements(func)`: how many SQL statements `func()` sends (for N+1 tests)."""
+    from sqlalchemy import event
+
+    def count(func) -> int:
+        seen = []
+
+        def on_execute(*args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+        try:
+            func()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+        return len(seen)
+
+    return count

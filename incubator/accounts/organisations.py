@@ -8,7 +8,8 @@ from flask import current_app
 from incubator.accounts.models import Invitation, Membership, Organisation, Role, User
 from incubator.accounts.services import end_all_sessions, external_url, normalise_email
 from incubator.core import audit, tokens
-from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
+from incubator.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
+from incubator.core.invitations import InvitationStatus
 from incubator.core.mail import queue_mail
 from incubator.core.timeutil import is_valid_timezone, utcnow
 from incubator.extensions import db
@@ -61,7 +62,7 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
         raise DomainError(f"{email} is already {role.label.lower()} in {org.name}.")
     pending = db.session.scalar(sa.select(Invitation).where(
         Invitation.organisation_id == org.id, Invitation.email == email, Invitation.role == role,
-        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now))
+        Invitation.pending_clause(now)))
     if pending is not None:
         raise DomainError(f"{email} already has a pending invitation for that role. Revoke it to send a new one.")
     token = tokens.random_token()
@@ -71,7 +72,7 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
     )
     db.session.add(invitation)
     db.session.flush()
-    audit.record(actor, "invitation.sent", invitation, email=email, role=role.value)
+    audit.record(actor, "invitation.sent", invitation, to_state=InvitationStatus.pending, email=email, role=role.value)
     queue_mail(email, f"You are invited to {org.name} on Incubator", "invitation",
                invitation=invitation, accept_url=external_url("invitations.show", token=token))
     return invitation
@@ -79,26 +80,21 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
 
 def pending_invitations_for(user: User) -> list[Invitation]:
     """Invitations waiting for this person's confirmed address (shown on their dashboard)."""
-    if not user.is_confirmed:
-        return []
-    return list(db.session.scalars(sa.select(Invitation).where(
-        Invitation.email == user.email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-        Invitation.expires_at > utcnow()).order_by(Invitation.created_at)))
+    query = Invitation.pending_for(user)
+    return [] if query is None else list(db.session.scalars(query))
 
 
 def find_invitation(token: str) -> Invitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == tokens.hash_token(token)))
+    return Invitation.find_by_token(token)
 
 
 def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     """:raises DomainError: the invitation is not pending any more"""
     now = utcnow()
-    status = invitation.status(now)
-    if status != "pending":
-        raise DomainError(f"This invitation is {status}. Ask the person who invited you for a new one.")
-    invitation.accepted_at, invitation.accepted_by_id = now, user.id
+    try:
+        previous = invitation.accept(user, now)
+    except InvalidTransition as error:
+        raise DomainError(f"{error} Ask the person who invited you for a new one.") from None
     membership = db.session.scalar(sa.select(Membership).filter_by(
         user_id=user.id, organisation_id=invitation.organisation_id, role=invitation.role))
     if membership is None:
@@ -110,16 +106,14 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     # Accepting an emailed link to this address proves the mailbox.
     if user.email == invitation.email and user.email_confirmed_at is None:
         user.email_confirmed_at = now
-    audit.record(user, "invitation.accepted", invitation)
+    audit.record(user, "invitation.accepted", invitation, from_state=previous, to_state=InvitationStatus.accepted)
     return membership
 
 
 def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     _require_admin(actor)
-    if invitation.status(utcnow()) != "pending":
-        raise DomainError("Only a pending invitation can be revoked.")
-    invitation.revoked_at = utcnow()
-    audit.record(actor, "invitation.revoked", invitation)
+    previous = invitation.revoke(utcnow())
+    audit.record(actor, "invitation.revoked", invitation, from_state=previous, to_state=InvitationStatus.revoked)
 
 
 def set_roles(org: Organisation, user: User, roles: set[Role], *, actor: User) -> None:

@@ -47,7 +47,8 @@ class TeamMember(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="members")
-    user: Mapped[User] = relationship()
+    # A member is always shown as a person: load them together (no query per member).
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class TeamInvitation(InvitationLink, db.Model):

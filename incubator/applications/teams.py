@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from incubator.accounts.models import User
 from incubator.accounts.services import external_url, normalise_email
 from incubator.applications.models import Application, Team, TeamInvitation, TeamMember
 from incubator.core import audit, tokens
-from incubator.core.errors import DomainError
+from incubator.core.errors import DomainError, InvalidTransition
+from incubator.core.invitations import InvitationStatus
 from incubator.core.mail import queue_mail
 from incubator.core.permissions import require
 from incubator.core.timeutil import utcnow
@@ -32,8 +34,10 @@ def create_team(name: str, *, actor: User) -> Team:
 
 
 def teams_of(user: User) -> list[Team]:
+    """The person's teams with their members loaded (pages show each team's lead)."""
     return list(db.session.scalars(
-        sa.select(Team).join(TeamMember).where(TeamMember.user_id == user.id).order_by(Team.name, Team.id)))
+        sa.select(Team).join(TeamMember).where(TeamMember.user_id == user.id).order_by(Team.name, Team.id)
+        .options(selectinload(Team.members).selectinload(TeamMember.user))))
 
 
 def applications_of(teams: list[Team]) -> dict[int, list[Application]]:
@@ -41,25 +45,24 @@ def applications_of(teams: list[Team]) -> dict[int, list[Application]]:
     if not teams:
         return found
     for application in db.session.scalars(
-            sa.select(Application).where(Application.team_id.in_(found)).order_by(Application.created_at)):
+            sa.select(Application).where(Application.team_id.in_(found)).order_by(Application.created_at)
+            .options(selectinload(Application.challenge))):
         found[application.team_id].append(application)
     return found
 
 
 def pending_invitations(team: Team) -> list[TeamInvitation]:
-    now = utcnow()
     return list(db.session.scalars(sa.select(TeamInvitation).where(
-        TeamInvitation.team_id == team.id, TeamInvitation.accepted_at.is_(None),
-        TeamInvitation.revoked_at.is_(None), TeamInvitation.expires_at > now).order_by(TeamInvitation.created_at)))
+        TeamInvitation.team_id == team.id, TeamInvitation.pending_clause(utcnow())).order_by(TeamInvitation.created_at)))
 
 
 def invitations_for(user: User) -> list[TeamInvitation]:
     """Pending invitations sent to this person's (confirmed) address."""
-    if not user.is_confirmed:
+    query = TeamInvitation.pending_for(user)
+    if query is None:
         return []
-    return list(db.session.scalars(sa.select(TeamInvitation).where(
-        TeamInvitation.email == user.email, TeamInvitation.accepted_at.is_(None),
-        TeamInvitation.revoked_at.is_(None), TeamInvitation.expires_at > utcnow()).order_by(TeamInvitation.created_at)))
+    return list(db.session.scalars(query.options(selectinload(TeamInvitation.team),
+                                                 selectinload(TeamInvitation.invited_by))))
 
 
 def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
@@ -80,16 +83,15 @@ def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
         expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]))
     db.session.add(invitation)
     db.session.flush()
-    audit.record(actor, "team.invitation_sent", invitation, to_state="pending", team_id=team.id, email=email)
+    audit.record(actor, "team.invitation_sent", invitation, to_state=InvitationStatus.pending, team_id=team.id,
+                 email=email)
     queue_mail(email, f"You are invited to join the team {team.name} on Incubator", "team_invitation",
                invitation=invitation, team=team, accept_url=external_url("applications.invitation", token=token))
     return invitation
 
 
 def find_invitation(token: str) -> TeamInvitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(sa.select(TeamInvitation).where(TeamInvitation.token_hash == tokens.hash_token(token)))
+    return TeamInvitation.find_by_token(token)
 
 
 def accept_invitation(invitation: TeamInvitation, *, user: User) -> TeamMember:
@@ -98,10 +100,10 @@ def accept_invitation(invitation: TeamInvitation, *, user: User) -> TeamMember:
     :raises DomainError: the invitation is not pending any more
     """
     now = utcnow()
-    status = invitation.status(now)
-    if status != "pending":
-        raise DomainError(f"This invitation is {status}. Ask the team's lead for a new one.")
-    invitation.accepted_at, invitation.accepted_by_id = now, user.id
+    try:
+        previous = invitation.accept(user, now)
+    except InvalidTransition as error:
+        raise DomainError(f"{error} Ask the team's lead for a new one.") from None
     member = db.session.scalar(sa.select(TeamMember).filter_by(team_id=invitation.team_id, user_id=user.id))
     if member is None:
         member = TeamMember(team_id=invitation.team_id, user=user)
@@ -110,7 +112,7 @@ def accept_invitation(invitation: TeamInvitation, *, user: User) -> TeamMember:
         user.email_confirmed_at = now  # the link reached this mailbox
     db.session.flush()
     db.session.expire(invitation.team, ["members"])
-    audit.record(user, "team.invitation_accepted", invitation, from_state="pending", to_state="accepted",
+    audit.record(user, "team.invitation_accepted", invitation, from_state=previous, to_state=InvitationStatus.accepted,
                  team_id=invitation.team_id)
     return member
 
@@ -118,10 +120,8 @@ def accept_invitation(invitation: TeamInvitation, *, user: User) -> TeamMember:
 def revoke_invitation(invitation: TeamInvitation, *, actor: User) -> None:
     """:raises DomainError: the invitation is not pending"""
     require(actor, "manage", invitation.team)
-    if invitation.status(utcnow()) != "pending":
-        raise DomainError("Only a pending invitation can be revoked.")
-    invitation.revoked_at = utcnow()
-    audit.record(actor, "team.invitation_revoked", invitation, from_state="pending", to_state="revoked",
+    previous = invitation.revoke(utcnow())
+    audit.record(actor, "team.invitation_revoked", invitation, from_state=previous, to_state=InvitationStatus.revoked,
                  team_id=invitation.team_id, email=invitation.email)
 
 

@@ -1,10 +1,37 @@
-"""What every emailed invitation shares: a hashed token, an expiry, accepted or revoked once."""
+"""What every emailed invitation shares: a hashed token, an expiry, accepted or revoked once.
+
+The lifecycle is a table like every other: a pending invitation can be accepted or
+revoked; "expired" is reached by time alone and leads nowhere.
+"""
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from incubator.core import tokens
+from incubator.core.errors import InvalidTransition
 from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+
+class InvitationStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    revoked = "revoked"
+    expired = "expired"
+
+
+TRANSITIONS: dict[InvitationStatus, set[InvitationStatus]] = {
+    InvitationStatus.pending: {InvitationStatus.accepted, InvitationStatus.revoked},
+}
+
+
+def check(current: InvitationStatus, target: InvitationStatus) -> None:
+    if target not in TRANSITIONS.get(current, set()):
+        if target == InvitationStatus.revoked:
+            raise InvalidTransition("Only a pending invitation can be revoked.")
+        raise InvalidTransition(f"This invitation is {current}.")
 
 
 class InvitationLink:
@@ -30,11 +57,43 @@ class InvitationLink:
     def accepted_by_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    def status(self, now: datetime) -> str:
+    def status(self, now: datetime) -> InvitationStatus:
         if self.accepted_at:
-            return "accepted"
+            return InvitationStatus.accepted
         if self.revoked_at:
-            return "revoked"
+            return InvitationStatus.revoked
         if now >= self.expires_at:
-            return "expired"
-        return "pending"
+            return InvitationStatus.expired
+        return InvitationStatus.pending
+
+    def accept(self, user, now: datetime) -> InvitationStatus:
+        """Mark accepted by `user`; returns the status it had. :raises InvalidTransition: not pending"""
+        previous = self.status(now)
+        check(previous, InvitationStatus.accepted)
+        self.accepted_at, self.accepted_by_id = now, user.id
+        return previous
+
+    def revoke(self, now: datetime) -> InvitationStatus:
+        """Mark revoked; returns the status it had. :raises InvalidTransition: not pending"""
+        previous = self.status(now)
+        check(previous, InvitationStatus.revoked)
+        self.revoked_at = now
+        return previous
+
+    @classmethod
+    def pending_clause(cls, now: datetime):
+        return sa.and_(cls.accepted_at.is_(None), cls.revoked_at.is_(None), cls.expires_at > now)
+
+    @classmethod
+    def find_by_token(cls, token: str | None):
+        """The invitation a link's token belongs to, or None (also for anything malformed)."""
+        if not token or len(token) > 200:
+            return None
+        return db.session.scalar(sa.select(cls).where(cls.token_hash == tokens.hash_token(token)))
+
+    @classmethod
+    def pending_for(cls, user) -> sa.Select | None:
+        """The query of pending invitations to the person's confirmed address (None if unconfirmed)."""
+        if not user.is_confirmed:
+            return None
+        return sa.select(cls).where(cls.email == user.email, cls.pending_clause(utcnow())).order_by(cls.created_at)
