@@ -3,11 +3,10 @@ from datetime import datetime
 
 from incubator.accounts.models import User
 from incubator.accounts.services import external_url
-from incubator.applications import states
+from incubator.applications import lifecycle
 from incubator.applications.editing import checklist, closing_text
 from incubator.applications.models import Application
 from incubator.applications.states import Status
-from incubator.core import audit
 from incubator.core.errors import DomainError
 from incubator.core.jobs import enqueue_after_commit
 from incubator.core.mail import queue_mail
@@ -32,6 +31,7 @@ def submit(application: Application, *, actor: User, now: datetime) -> None:
     :raises NotAllowed: the actor is not on the team, or the application is not a draft
     :raises DeadlinePassed: `now` is at or after the challenge's closing time
     :raises Incomplete: something required is missing
+    :raises ChangedMeanwhile: a teammate saved or submitted since the application was loaded
     """
     require(actor, "submit", application)
     challenge = application.challenge
@@ -42,11 +42,9 @@ def submit(application: Application, *, actor: User, now: datetime) -> None:
     missing = checklist(application)
     if missing:
         raise Incomplete(missing)
-    previous = application.status
-    states.check(previous, Status.submitted)
-    application.status, application.submitted_at = Status.submitted, now
-    application.version += 1  # an edit form still open elsewhere is now stale
-    audit.record(actor, "application.submitted", application, from_state=previous, to_state=Status.submitted)
+    # The version moves on too, so an edit form still open elsewhere is now stale.
+    lifecycle.move(application, Status.submitted, actor=actor, action="application.submitted", now=now,
+                   submitted_at=now)
     link = external_url("applications.detail", application_id=application.id)
     for member in application.team.members:
         queue_mail(member.user.email, f"Received: {application.school_name} for {challenge.title}",
@@ -59,9 +57,8 @@ def withdraw(application: Application, *, actor: User, now: datetime) -> None:
     """Withdraw the team's application; allowed until a decision is made.
 
     :raises NotAllowed: the actor is not on the team, or it can no longer be withdrawn
+    :raises ChangedMeanwhile: someone (a teammate, staff screening) changed it since it was loaded
     """
     require(actor, "withdraw", application)
-    previous = application.status
-    states.check(previous, Status.withdrawn)
-    application.status, application.withdrawn_at = Status.withdrawn, now
-    audit.record(actor, "application.withdrawn", application, from_state=previous, to_state=Status.withdrawn)
+    lifecycle.move(application, Status.withdrawn, actor=actor, action="application.withdrawn", now=now,
+                   withdrawn_at=now)

@@ -5,22 +5,19 @@ ineligible) as the applications lifecycle allows.
 """
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from incubator.accounts.models import User
-from incubator.applications import states
+from incubator.applications import lifecycle, states
 from incubator.applications.models import Application
 from incubator.applications.states import Status
-from incubator.core import audit, permissions
-from incubator.core.errors import DomainError, ValidationFailed
+from incubator.core import permissions
+from incubator.core.errors import ValidationFailed
 from incubator.core.mail import queue_mail
-from incubator.extensions import db
 
 MAX_REASON = 5000
 
 
-class ScreeningConflict(DomainError):
-    """The application changed status since it was loaded."""
+# The application changed status since it was loaded.
+ScreeningConflict = lifecycle.ChangedMeanwhile
 
 
 def screen(application: Application, *, eligible: bool, reason: str | None, actor: User, now: datetime) -> None:
@@ -33,24 +30,16 @@ def screen(application: Application, *, eligible: bool, reason: str | None, acto
     """
     permissions.require(actor, "manage", application.challenge)
     target = Status.eligible if eligible else Status.ineligible
-    current = application.status
-    states.check(current, target)
+    states.check(application.status, target)
     reason = (reason or "").strip()
     if target == Status.ineligible and not reason:
         raise ValidationFailed("Give the reason the application is ineligible: the team will read it.")
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"The reason is at most {MAX_REASON:,} characters.")
     # Compare-and-set on the status: two staff screening at once cannot both win.
-    changed = db.session.execute(
-        sa.update(Application)
-        .where(Application.id == application.id, Application.status == current)
-        .values(status=target, screened_at=now, screened_by_id=actor.id, screening_reason=reason or None)
-        .execution_options(synchronize_session="evaluate")
-    ).rowcount
-    if changed != 1:
-        raise ScreeningConflict("Someone else changed this application a moment ago. Reload it to see its status.")
-    audit.record(actor, "application.screened", application, from_state=current, to_state=target,
-                 **({"reason": reason} if reason else {}))
+    lifecycle.move(application, target, actor=actor, action="application.screened", now=now,
+                   details={"reason": reason} if reason else None,
+                   screened_at=now, screened_by_id=actor.id, screening_reason=reason or None)
     if target == Status.ineligible:
         challenge = application.challenge
         for member in application.team.members:

@@ -147,3 +147,46 @@ def test_an_ineligible_application_cannot_be_withdrawn(make_client, member, comp
     assert response.status_code == 409
     db.session.expire_all()
     assert complete_application.status == Status.ineligible
+
+
+def test_a_submission_racing_a_teammates_save_is_refused_so_what_was_checked_is_what_is_frozen(
+        lead, complete_application, run_jobs, mailbox):
+    """Both loaded version 1; the teammate's save (which empties the school name) commits first."""
+    import sqlalchemy as sa
+
+    from incubator.applications import submission
+    from incubator.applications.lifecycle import ChangedMeanwhile
+    from incubator.core.timeutil import utcnow
+
+    application = complete_application
+    with db.engine.begin() as other:
+        other.execute(sa.text("UPDATE applications SET version = version + 1, school_name = '' WHERE id = :id"),
+                      {"id": application.id})
+    with pytest.raises(ChangedMeanwhile, match="Someone else changed this application"):
+        submission.submit(application, actor=lead, now=utcnow())
+    db.session.rollback()
+    db.session.expire_all()
+    assert application.status == Status.draft and application.submitted_at is None
+    assert db.session.scalar(db.select(AuditEvent).filter_by(action="application.submitted")) is None
+    run_jobs()
+    assert mailbox.messages == []  # no receipt for a submission that did not happen
+
+
+def test_a_withdrawal_racing_a_screening_is_refused_and_the_trail_stays_true(lead, complete_application):
+    import sqlalchemy as sa
+
+    from incubator.applications import submission
+    from incubator.applications.lifecycle import ChangedMeanwhile
+    from incubator.core.timeutil import utcnow
+
+    application = complete_application
+    application.status, application.submitted_at = Status.submitted, utcnow()
+    db.session.commit()
+    with db.engine.begin() as other:  # staff mark it eligible after the team loaded it as submitted
+        other.execute(sa.text("UPDATE applications SET status = 'eligible' WHERE id = :id"), {"id": application.id})
+    with pytest.raises(ChangedMeanwhile):
+        submission.withdraw(application, actor=lead, now=utcnow())
+    db.session.rollback()
+    db.session.expire_all()
+    assert application.status == Status.eligible
+    assert db.session.scalar(db.select(AuditEvent).filter_by(action="application.withdrawn")) is None
