@@ -1,11 +1,11 @@
 """Team pages: my teams, a team's members, invitations and lead. Application pages are in
 application_views.py, on the same blueprint."""
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from incubator.applications import forms, teams
 from incubator.applications.models import Team, TeamInvitation
+from incubator.challenges.listing import open_challenges_query
 from incubator.challenges.models import Challenge
 from incubator.core.errors import DomainError
 from incubator.core.permissions import can, visible_or_404
@@ -40,9 +40,7 @@ def team_new():
 
 
 def _open_challenges() -> list[Challenge]:
-    now = utcnow()
-    return list(db.session.scalars(sa.select(Challenge).where(Challenge.opens_at <= now, Challenge.closes_at > now)
-                                   .order_by(Challenge.closes_at).limit(50)))
+    return list(db.session.scalars(open_challenges_query(utcnow()).limit(50)))
 
 
 def team_page(team: Team, status: int = 200, invite_form=None):
