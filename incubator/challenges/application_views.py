@@ -14,7 +14,7 @@ from incubator.core.audit import AuditEvent
 from incubator.core.errors import DomainError
 from incubator.core.pagination import paginate
 from incubator.core.permissions import visible_or_404
-from incubator.core.timeutil import utcnow
+from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 
 
@@ -32,7 +32,7 @@ def applications(challenge_id: int):
 def applications_csv(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id, "manage")
     filters = listing.Filters.from_args(request.args)
-    filename = f"{challenge.slug}-applications-{utcnow():%Y%m%d}.csv"
+    filename = f"{challenge.slug}-applications-{local(utcnow(), challenge.timezone):%Y%m%d}.csv"
     return Response(stream_with_context(stream_csv(challenge.id, filters)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

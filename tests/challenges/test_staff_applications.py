@@ -157,3 +157,14 @@ def test_the_list_uses_the_same_number_of_statements_for_few_and_many(app, staff
     for _ in range(12):
         make_application(open_challenge)
     assert measure() == few
+
+
+def test_the_csv_is_named_by_the_organisations_date_not_utcs(monkeypatch, staff_client, open_challenge):
+    from datetime import datetime, timezone
+
+    from incubator.challenges import application_views
+
+    # 03:00 UTC on 2 March is still the evening of 1 March in Chicago.
+    monkeypatch.setattr(application_views, "utcnow", lambda: datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc))
+    response = staff_client.get(f"/challenges/{open_challenge.id}/applications.csv")
+    assert f'filename="{open_challenge.slug}-applications-20260301.csv"' in response.headers["Content-Disposition"]
