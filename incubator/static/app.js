@@ -23,3 +23,15 @@ document.addEventListener("submit", function (event) {
   kind.addEventListener("change", sync);
   sync();
 })();
+
+// After an action that lands on a section (#files), show its message there, where the eye is,
+// instead of at the top of a long page that the browser has scrolled past.
+(function () {
+  var flashes = document.querySelector(".flashes");
+  if (!flashes || !window.location.hash) return;
+  var target = document.getElementById(window.location.hash.slice(1));
+  if (!target || target.tagName !== "SECTION") return;
+  var heading = target.querySelector("h2");
+  target.insertBefore(flashes, heading ? heading.nextSibling : target.firstChild);
+  target.scrollIntoView();
+})();
