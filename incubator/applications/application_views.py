@@ -8,6 +8,7 @@ from incubator.applications.models import Application, ApplicationRevision, Atta
 from incubator.applications.views import bp, team_page
 from incubator.challenges.models import Challenge, Question, QuestionKind
 from incubator.core.errors import DomainError
+from incubator.core.forms import is_plain_id
 from incubator.core.permissions import can, visible_or_404
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
@@ -131,7 +132,7 @@ def upload(application_id: int):
         return _detail(application, 422, form)
     question = None
     if form.question_id.data:
-        if not form.question_id.data.isdigit() or len(form.question_id.data) > 9:
+        if not is_plain_id(form.question_id.data):
             abort(400)
         question = db.session.get(Question, int(form.question_id.data))
         if question is None:

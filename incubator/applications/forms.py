@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.challenges.models import Question, QuestionKind
 from incubator.core.errors import ValidationFailed
-from incubator.core.forms import BaseForm, strip
+from incubator.core.forms import BaseForm, is_plain_id, strip
 from incubator.core.money import parse_dollars
 
 LONG_TEXT_MAX = 50_000
@@ -185,7 +185,7 @@ class _ApplicationFormBase(BaseForm):
     flexible_learning_environments = TextAreaField("Flexible learning environments", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit() or len(field.data) > 9:
+        if not is_plain_id(field.data):
             raise ValidationError("The form is damaged; reload the page.")
 
     def validate(self, extra_validators=None):

@@ -33,6 +33,12 @@ def has_control_characters(value: str) -> bool:
     return bool(_CONTROL.search(value) or _LINE_BREAK_OR_BIDI.search(value))
 
 
+def is_plain_id(text: str | None, max_digits: int = 9) -> bool:
+    """ASCII digits only, short enough for an integer column: "²" and "١" pass str.isdigit()
+    but int() refuses or reinterprets them."""
+    return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def query_arg(name: str, max_length: int = 200) -> str:
     """A search or filter value from the query string, stripped; '' when it is hostile.
 
