@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from incubator.accounts.models import Invitation, Membership, Organisation, Role, User
 from incubator.accounts.services import end_all_sessions, external_url, normalise_email
@@ -81,7 +82,7 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
 def pending_invitations_for(user: User) -> list[Invitation]:
     """Invitations waiting for this person's confirmed address (shown on their dashboard)."""
     query = Invitation.pending_for(user)
-    return [] if query is None else list(db.session.scalars(query))
+    return [] if query is None else list(db.session.scalars(query.options(selectinload(Invitation.organisation))))
 
 
 def find_invitation(token: str) -> Invitation | None:

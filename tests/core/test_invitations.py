@@ -53,3 +53,25 @@ def test_an_expired_invitation_can_be_neither_accepted_nor_revoked(make_client, 
     db.session.expire_all()
     assert (invitation.accepted_at, invitation.revoked_at) == (None, None)
     assert [step[0] for step in _steps("Invitation")] == ["invitation.sent"]
+
+
+def test_the_dashboard_lists_invitations_from_many_organisations_without_a_query_each(
+        make_client, make_org, applicant, count_statements):
+    from incubator.accounts.models import Role
+    from incubator.core import tokens
+    from incubator.core.timeutil import utcnow
+
+    def invited_by_another_organisation():
+        db.session.add(Invitation(organisation=make_org(), role=Role.reviewer, email=applicant.email,
+                                  token_hash=tokens.hash_token(tokens.random_token()),
+                                  expires_at=utcnow() + timedelta(days=7)))
+        db.session.commit()
+
+    client = make_client(applicant)
+    invited_by_another_organisation()
+    few = count_statements(lambda: client.get("/dashboard"))
+    for _ in range(4):
+        invited_by_another_organisation()
+    page = client.get("/dashboard")
+    assert page.text.count("invites you as") == 5
+    assert count_statements(lambda: client.get("/dashboard")) == few
