@@ -1,5 +1,5 @@
 """Application pages: start, read, edit (with conflict display), files, submit, withdraw, PDF."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -160,6 +160,9 @@ def _attachment_or_404(application_id: int, attachment_id: int, action: str) -> 
 @login_required
 def download(application_id: int, attachment_id: int):
     attachment = _attachment_or_404(application_id, attachment_id, "view")
+    if not attachments.path_of(attachment).is_file():  # the row outlived its file: say so, do not fail
+        current_app.logger.error("Attachment %s has no file on disk", attachment.id)
+        abort(404)
     response = send_file(attachments.path_of(attachment), mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachments.download_name(attachment), max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -155,3 +155,13 @@ def test_a_submitted_application_takes_no_uploads_or_deletes(app, make_client, m
     assert client.post(f"/applications/{application.id}/attachments/{attachment.id}/delete").status_code == 409
     assert db.session.scalar(db.select(db.func.count(Attachment.id))) == 1
     assert attachment.stored_name in stored_files(app)
+
+
+def test_a_file_missing_from_disk_is_not_found_not_a_server_error(app, make_client, member, application):
+    from incubator.applications.attachments import path_of
+
+    client = make_client(member)
+    upload(client, application, PDF, "plan.pdf")
+    attachment = db.session.scalar(db.select(Attachment))
+    path_of(attachment).unlink()  # e.g. a restore that brought back the database but not the files
+    assert client.get(f"/applications/{application.id}/attachments/{attachment.id}").status_code == 404
