@@ -1,13 +1,31 @@
 """The migrations build exactly the schema the models describe (what `flask db check` checks)."""
+import logging
 import os
 import secrets
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from incubator import create_app
 from incubator.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was():
+    """migrations/env.py runs logging.config.fileConfig, which disables every logger that
+    exists (the app's too) and replaces the root handlers: put them back for later tests."""
+    loggers = {name: (found.disabled, found.level) for name, found in logging.Logger.manager.loggerDict.items()
+               if isinstance(found, logging.Logger)}
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for name, (disabled, logger_level) in loggers.items():
+        logger = logging.getLogger(name)
+        logger.disabled, logger.level = disabled, logger_level
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_migrations_build_the_schema_of_the_models(tmp_path, database_url):
