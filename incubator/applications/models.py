@@ -70,6 +70,8 @@ class Application(db.Model):
                            name="submitted_at_unless_draft"),
         sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_at_when_withdrawn"),
         sa.CheckConstraint("status <> 'ineligible' OR screening_reason IS NOT NULL", name="ineligible_has_reason"),
+        sa.CheckConstraint("status NOT IN ('eligible', 'ineligible') OR screened_at IS NOT NULL",
+                           name="screened_at_when_screened"),
         sa.UniqueConstraint("challenge_id", "team_id", name="one_per_team"),
         sa.Index("ix_applications_challenge_status", "challenge_id", "status"),
     )

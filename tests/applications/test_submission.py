@@ -7,7 +7,7 @@ import pytest
 from incubator.applications.jobs import render_application_pdf
 from incubator.applications.states import Status
 from incubator.core.audit import AuditEvent
-from incubator.core.timeutil import from_local
+from incubator.core.timeutil import from_local, utcnow
 from incubator.extensions import db
 from tests.applications.conftest import fill_completely
 
@@ -124,6 +124,7 @@ def test_a_team_can_withdraw_until_a_decision_after_confirming(make_client, memb
     created_at = complete_application.created_at
     complete_application.status = start
     complete_application.submitted_at = None if start == Status.draft else created_at
+    complete_application.screened_at = created_at if start == Status.eligible else None
     db.session.commit()
     client = make_client(member)
     url = f"/applications/{complete_application.id}/withdraw"
@@ -141,7 +142,7 @@ def test_a_team_can_withdraw_until_a_decision_after_confirming(make_client, memb
 
 def test_an_ineligible_application_cannot_be_withdrawn(make_client, member, complete_application):
     complete_application.status, complete_application.submitted_at = Status.ineligible, complete_application.created_at
-    complete_application.screening_reason = "Outside the city"
+    complete_application.screening_reason, complete_application.screened_at = "Outside the city", utcnow()
     db.session.commit()
     response = make_client(member).post(f"/applications/{complete_application.id}/withdraw", data={"confirm": "y"})
     assert response.status_code == 409
@@ -183,10 +184,22 @@ def test_a_withdrawal_racing_a_screening_is_refused_and_the_trail_stays_true(lea
     application.status, application.submitted_at = Status.submitted, utcnow()
     db.session.commit()
     with db.engine.begin() as other:  # staff mark it eligible after the team loaded it as submitted
-        other.execute(sa.text("UPDATE applications SET status = 'eligible' WHERE id = :id"), {"id": application.id})
+        other.execute(sa.text("UPDATE applications SET status = 'eligible', screened_at = submitted_at WHERE id = :id"),
+                      {"id": application.id})
     with pytest.raises(ChangedMeanwhile):
         submission.withdraw(application, actor=lead, now=utcnow())
     db.session.rollback()
     db.session.expire_all()
     assert application.status == Status.eligible
     assert db.session.scalar(db.select(AuditEvent).filter_by(action="application.withdrawn")) is None
+
+
+@pytest.mark.parametrize("status", [Status.eligible, Status.ineligible])
+def test_the_database_refuses_a_screened_application_without_a_screening_time(complete_application, status):
+    import sqlalchemy as sa
+
+    complete_application.status, complete_application.submitted_at = status, utcnow()
+    complete_application.screening_reason = "Outside the city"
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()

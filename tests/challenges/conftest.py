@@ -54,7 +54,8 @@ def make_application(make_user):
         application = Application(
             challenge=challenge, team=team, status=status, school_name=school_name or f"School {n}",
             submitted_at=None if status == Status.draft else (submitted_at or utcnow() - timedelta(hours=n)),
-            withdrawn_at=utcnow() if status == Status.withdrawn else None, **values)
+            withdrawn_at=utcnow() if status == Status.withdrawn else None,
+            **{"screened_at": utcnow() if status in (Status.eligible, Status.ineligible) else None, **values})
         db.session.add(application)
         db.session.commit()
         return application
