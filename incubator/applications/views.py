@@ -148,8 +148,9 @@ def invitation(token: str):
                 return redirect(url_for(".team_detail", team_id=found.team_id))
     from incubator.accounts.services import find_user
 
-    return render_template("applications/invitation.html", invitation=found, status=found.status(utcnow()),
-                           form=form, has_account=find_user(found.email) is not None)
+    status = found.status(utcnow())
+    return render_template("applications/invitation.html", invitation=found, status=status, form=form,
+                           has_account=find_user(found.email) is not None), (200 if status == "pending" else 410)
 
 
 @bp.post("/invitations/mine/<int:invitation_id>/accept")

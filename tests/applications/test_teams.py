@@ -95,7 +95,9 @@ def test_a_pending_invitation_can_be_revoked_and_then_no_longer_works(make_clien
     assert "No invitations are waiting for an answer." in client.get(f"/applications/teams/{team.id}").text
 
     nia = make_user("nia@example.org")
-    make_client(nia).post(path)
+    nia_client = make_client(nia)
+    assert nia_client.get(path).status_code == 410  # gone, as for an organisation's invitation
+    assert nia_client.post(path).status_code == 410
     db.session.expire_all()
     assert not team.has_member(nia)
     assert "team.invitation_revoked" in actions()
