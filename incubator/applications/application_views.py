@@ -149,7 +149,7 @@ def upload(application_id: int):
     return redirect(url_for(".detail", application_id=application.id) + "#files")
 
 
-def _attachment_or_404(application_id: int, attachment_id: int, action: str) -> Attachment:
+def _attachment_or_404(application_id: int, attachment_id: int) -> Attachment:
     attachment = visible_or_404(Attachment, attachment_id, action="view")
     if attachment.application_id != application_id:
         abort(404)
@@ -159,7 +159,7 @@ def _attachment_or_404(application_id: int, attachment_id: int, action: str) -> 
 @bp.get("/<int:application_id>/attachments/<int:attachment_id>")
 @login_required
 def download(application_id: int, attachment_id: int):
-    attachment = _attachment_or_404(application_id, attachment_id, "view")
+    attachment = _attachment_or_404(application_id, attachment_id)
     if not attachments.path_of(attachment).is_file():  # the row outlived its file: say so, do not fail
         current_app.logger.error("Attachment %s has no file on disk", attachment.id)
         abort(404)
@@ -172,7 +172,7 @@ def download(application_id: int, attachment_id: int):
 @bp.post("/<int:application_id>/attachments/<int:attachment_id>/delete")
 @login_required
 def delete_attachment(application_id: int, attachment_id: int):
-    attachment = _attachment_or_404(application_id, attachment_id, "view")
+    attachment = _attachment_or_404(application_id, attachment_id)
     application = attachment.application
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
