@@ -143,6 +143,8 @@ def _wait_for_port(host: str, port: int, children, timeout: float = 30) -> bool:
 
 def _port_taken(host: str, port: int) -> bool:
     with socket.socket() as sock:
+        # As the web server will: a port in TIME_WAIT after a restart is free to use.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
