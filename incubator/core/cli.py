@@ -158,9 +158,11 @@ def _demo_sign_ins() -> list[str]:
     from incubator.core.demo import DEMO_PASSWORD, PEOPLE
     from incubator.extensions import db
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         users = {u.email: u for u in db.session.scalars(db.select(User).where(User.email.in_([p[0] for p in PEOPLE])))}
-    except Exception:  # no schema yet: `flask db upgrade` was not run
+    except SQLAlchemyError:  # no schema yet: `flask db upgrade` was not run
         db.session.rollback()
         return []
     finally:
