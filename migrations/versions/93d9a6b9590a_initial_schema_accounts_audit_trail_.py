@@ -1,8 +1,8 @@
 """initial schema: accounts, audit trail, outbox, challenges, teams, applications
 
-Revision ID: fbb0556ba63a
+Revision ID: 93d9a6b9590a
 Revises: 
-Create Date: 2026-11-25 19:44:45.992238
+Create Date: 2026-11-25 20:24:41.896949
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fbb0556ba63a'
+revision = '93d9a6b9590a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -115,15 +115,15 @@ def upgrade():
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('role', sa.Enum('program_staff', 'finance', 'reviewer', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('NOT (accepted_at IS NOT NULL AND revoked_at IS NOT NULL)', name=op.f('ck_invitations_accepted_or_revoked')),
     sa.ForeignKeyConstraint(['accepted_by_id'], ['users.id'], name=op.f('fk_invitations_accepted_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users'), ondelete='SET NULL'),
@@ -200,6 +200,7 @@ def upgrade():
     sa.CheckConstraint("status <> 'ineligible' OR screening_reason IS NOT NULL", name=op.f('ck_applications_ineligible_has_reason')),
     sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name=op.f('ck_applications_withdrawn_at_when_withdrawn')),
     sa.CheckConstraint("status IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name=op.f('ck_applications_submitted_at_unless_draft')),
+    sa.CheckConstraint("status NOT IN ('eligible', 'ineligible') OR screened_at IS NOT NULL", name=op.f('ck_applications_screened_at_when_screened')),
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_applications_challenge_id_challenges'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['screened_by_id'], ['users.id'], name=op.f('fk_applications_screened_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_applications_team_id_teams'), ondelete='CASCADE'),
@@ -236,13 +237,13 @@ def upgrade():
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint('NOT (accepted_at IS NOT NULL AND revoked_at IS NOT NULL)', name=op.f('ck_team_invitations_accepted_or_revoked')),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('NOT (accepted_at IS NOT NULL AND revoked_at IS NOT NULL)', name=op.f('ck_invitations_accepted_or_revoked')),
     sa.ForeignKeyConstraint(['accepted_by_id'], ['users.id'], name=op.f('fk_team_invitations_accepted_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_team_invitations_invited_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_team_invitations_team_id_teams'), ondelete='CASCADE'),
