@@ -28,6 +28,17 @@ def load_user(key: str):
     return services.load_session(key)
 
 
+@login_manager.unauthorized_handler
+def signed_out_visitor():
+    """A page about one object (an id in its URL) answers 404 to a signed-out visitor, as to
+    anyone who may not see it, so its existence does not leak; the 404 page offers to sign in
+    and come back. Other private pages (the dashboard, the password page) go to sign-in."""
+    if request.view_args:
+        abort(404)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def safe_next(default: str = "core.dashboard") -> str:
     """The local page to go back to after a form, never another site."""
     target = request.args.get("next") or request.form.get("next") or ""
