@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
 from incubator.accounts.models import Organisation, Role
+from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges import forms, listing, services
 from incubator.challenges.markdown import render_markdown
@@ -54,7 +55,21 @@ def public_detail(slug: str):
     # Before it opens a challenge is still being prepared: staff preview it on their page.
     if challenge is None or not challenge.has_opened(now):
         abort(404)
-    return render_template("challenges/public_detail.html", challenge=challenge, now=now)
+    return render_template("challenges/public_detail.html", challenge=challenge, now=now,
+                           my_teams=_my_teams_for(challenge))
+
+
+def _my_teams_for(challenge: Challenge) -> list[tuple]:
+    """The signed-in person's teams, each with its application to this challenge (or None)."""
+    if not current_user.is_authenticated:
+        return []
+    rows = db.session.execute(
+        sa.select(Team, Application)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .outerjoin(Application, sa.and_(Application.team_id == Team.id, Application.challenge_id == challenge.id))
+        .where(TeamMember.user_id == current_user.id)
+        .order_by(Team.name, Team.id))
+    return [(team, application) for team, application in rows]
 
 
 # ---- staff: the challenge -------------------------------------------------------------------------

@@ -139,3 +139,35 @@ def test_the_public_list_is_paginated(app, client, make_challenge, monkeypatch):
     first, second = client.get("/challenges/").text, client.get("/challenges/?page=2").text
     assert "Open 0" in first and "Open 1" in first and "Open 2" not in first  # soonest deadline first
     assert "Open 2" in second and "Page 2 of 2" in second
+
+
+def test_a_signed_in_member_applies_from_the_challenge_page_and_later_continues_there(
+        make_client, make_user, open_challenge, make_application, make_challenge):
+    from incubator.applications.models import Application, Team, TeamMember
+    from incubator.extensions import db
+
+    lead = make_user("lead@example.org")
+    team = Team(name="Bayou Builders", members=[TeamMember(user=lead, is_lead=True)])
+    other_challenge = make_challenge(opens_in=-timedelta(days=1))
+    db.session.add(team)
+    db.session.commit()
+    make_application(other_challenge, members=[lead], team_name="Elsewhere", status="draft")
+    client = make_client(lead)
+
+    page = client.get(f"/challenges/{open_challenge.slug}")
+    assert "Start Bayou Builders&#39;s application" in page.text or "Start Bayou Builders's application" in page.text
+    assert "Elsewhere" in page.text  # the other team has not applied to this challenge either
+
+    started = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": open_challenge.id})
+    assert started.status_code == 302
+    application = db.session.scalar(db.select(Application).filter_by(team_id=team.id, challenge_id=open_challenge.id))
+
+    page = client.get(f"/challenges/{open_challenge.slug}")
+    assert "Continue the application" in page.text
+    assert f"/applications/{application.id}" in page.text
+    assert "Start Bayou Builders" not in page.text
+
+
+def test_a_signed_in_person_without_a_team_is_told_to_create_one(make_client, make_user, open_challenge):
+    page = make_client(make_user()).get(f"/challenges/{open_challenge.slug}")
+    assert "Create a team" in page.text and "/applications/teams/new" in page.text
