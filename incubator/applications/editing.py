@@ -59,7 +59,11 @@ def start_application(team: Team, challenge: Challenge, *, actor: User, now: dat
     return application
 
 
-def answer_text(answer: Answer | None, kind: QuestionKind) -> str:
+YES_NO_LABELS = {"yes": "Yes", "no": "No"}
+
+
+def _stored_text(answer: Answer | None, kind: QuestionKind) -> str:
+    """The answer as the form holds it (yes/no stay "yes"/"no")."""
     if answer is None:
         return ""
     if kind == QuestionKind.multiple_choice:
@@ -67,6 +71,14 @@ def answer_text(answer: Answer | None, kind: QuestionKind) -> str:
     if kind == QuestionKind.number:
         return "" if answer.number_value is None else f"{answer.number_value.normalize():f}"
     return answer.text_value or ""
+
+
+def answer_text(answer: Answer | None, kind: QuestionKind) -> str:
+    """The answer as a person reads it: on the page, in the PDF, the revisions and the CSV."""
+    text = _stored_text(answer, kind)
+    if kind == QuestionKind.yes_no:
+        return YES_NO_LABELS.get(text, text)
+    return text
 
 
 def snapshot(application: Application) -> dict[str, tuple[str, str]]:
@@ -97,7 +109,7 @@ def form_data(application: Application) -> dict:
         if question.kind == QuestionKind.multiple_choice:
             data[f"q_{question.id}"] = answer.choices_value if answer else []
         elif question.kind != QuestionKind.file:
-            data[f"q_{question.id}"] = answer_text(answer, question.kind) or None
+            data[f"q_{question.id}"] = _stored_text(answer, question.kind) or None
     for row in application.financial_years:
         data[f"y{row.year_number}_enrollment"] = row.enrollment
         for key in ("per_pupil", "other", "expenses"):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from incubator.applications.editing import YES_NO_LABELS
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.challenges.listing import Filters, applications_query
 from incubator.challenges.models import Challenge, QuestionKind
@@ -63,6 +64,8 @@ def answer_text(answer, question, attachments) -> str:
         return "; ".join(answer.choices_value or [])
     if question.kind == QuestionKind.number:
         return "" if answer.number_value is None else format(answer.number_value.normalize(), "f")
+    if question.kind == QuestionKind.yes_no:
+        return YES_NO_LABELS.get(answer.text_value or "", answer.text_value or "")
     return answer.text_value or ""
 
 
