@@ -6,6 +6,7 @@ covers Latin-1 only. Either way a character the font cannot draw becomes "?" rat
 than a black box or an error.
 """
 import functools
+import re
 import unicodedata
 from io import BytesIO
 from pathlib import Path
@@ -82,7 +83,7 @@ def drawable(value, font: Fonts) -> str:
 
     An accented letter the font lacks is drawn without its accent where that exists.
     """
-    text = str(value or "").replace("\r\n", "\n").translate(_CONTROL)
+    text = ("" if value is None else str(value)).replace("\r\n", "\n").translate(_CONTROL)
     if all(font.can_draw(char) for char in text):
         return text
     out = []
@@ -138,6 +139,12 @@ class _Renderer:
             return Paragraph(f"<i>{escape(empty)}</i>", self.style[style])
         return Paragraph(text, self.style[style])
 
+    def answer(self, value, *, empty="(not answered)") -> list[Paragraph]:
+        """A long answer as one paragraph per block of text, so that its heading can stay with
+        the first block and the rest flows on over pages (no half-empty page before it)."""
+        blocks = [b for b in re.split(r"\n[ \t]*\n", drawable(value, self.font)) if b.strip()]
+        return [self.para(block) for block in blocks] or [self.para("", empty=empty)]
+
     def markup(self, text: str, style="body") -> Paragraph:
         """A paragraph of our own markup (its parts already cleaned)."""
         return Paragraph(text, self.style[style])
@@ -155,7 +162,7 @@ class _Renderer:
         self.heading(story, "The school")
         for key in CORE_FIELDS:
             story.append(self.para(CORE_LABELS[key], "question"))
-            story.append(self.para(getattr(application, key)))
+            story.extend(self.answer(getattr(application, key)))
         answers = {a.question_id: a for a in application.answers}
         attachments = sorted(application.attachments, key=lambda a: (a.uploaded_at is None, a.uploaded_at, a.id or 0))
         files: dict[int | None, list] = {}
@@ -175,7 +182,7 @@ class _Renderer:
                 else:
                     story.append(self.para("", empty="(no file uploaded)"))
             else:
-                story.append(self.para(answer_text(answers.get(question.id), question.kind)))
+                story.extend(self.answer(answer_text(answers.get(question.id), question.kind)))
         self.heading(story, "Four-year financial plan")
         story.append(self.plan_table(width))
         self.heading(story, "Attachments")

@@ -204,3 +204,15 @@ def test_a_very_long_school_name_is_cut_in_the_footer(complete_application, font
     footer = drawn(pages(content)[0])
     assert b"Page 1 of" in footer
     assert b"Long " * 60 not in footer.split(b"Page 1 of")[0][-400:]
+
+
+def test_a_long_answer_starts_under_its_heading_instead_of_on_a_new_page(complete_application, font):
+    complete_application.learner_profiles = "\n\n".join(
+        f"Paragraph {n}: advisors and families review each learner's profile every six weeks." for n in range(40))
+    complete_application.target_enrollment = 0
+    db.session.commit()
+    first_page = drawn(pages(render_application(complete_application, compress=False))[0])
+    assert b"Learner profiles" in first_page and b"Paragraph 0:" in first_page
+    assert b"Paragraph 39:" not in first_page  # the rest flows on to the next page
+    enrollment = first_page.split(b"Target enrollment", 1)[1]
+    assert enrollment.startswith(b"0")  # zero is an answer, not "(not answered)"
