@@ -54,6 +54,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     SIGNIN_LIMIT_PER_ADDRESS = os.environ.get("SIGNIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Invitation mail: how many one person may send, and how many one address may receive.
+    INVITATION_LIMIT_PER_SENDER = os.environ.get("INVITATION_LIMIT_PER_SENDER", "20 per day")
+    INVITATION_LIMIT_PER_RECIPIENT = os.environ.get("INVITATION_LIMIT_PER_RECIPIENT", "3 per day")
 
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 2 * 3600

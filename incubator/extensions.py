@@ -47,3 +47,11 @@ def client_address() -> str:
 
 
 limiter = Limiter(key_func=client_address, default_limits=[])
+
+
+def minutes_until_reset(request_limit) -> int:
+    """Whole minutes until a breached limit lets the next attempt through (at least 1)."""
+    import math
+    import time
+
+    return max(1, math.ceil((request_limit.reset_at - time.time()) / 60))

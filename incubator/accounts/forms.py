@@ -25,6 +25,17 @@ def mailable_address(form, field):
     field.data = result.ascii_email
 
 
+def canonical_email(text: str) -> str:
+    """The address as it is stored (lower-case, ASCII domain), for counting limits per recipient;
+    the trimmed, lower-cased text when it is not an address at all."""
+    text = (text or "").strip()[:320]
+    try:
+        text = validate_email(text, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError:
+        pass
+    return text.lower()
+
+
 def email_field(label="Email"):
     return EmailField(label, filters=[strip], validators=[
         InputRequired(), Length(max=320, message="An email address is at most 320 characters."), mailable_address])

@@ -223,15 +223,18 @@ def show(token: str):
     if invitation is None:
         abort(404)
     form = forms.ConfirmForm()
-    if request.method == "POST":
+    status = invitation.status(utcnow())
+    # Signed in with another address: the page says so, and nothing can be accepted from here.
+    wrong_account = current_user.is_authenticated and not invitation.is_addressed_to(current_user)
+    if request.method == "POST" and not wrong_account:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         if form.validate_on_submit() and (done := _accept(invitation)):
             return done
     has_account = services.find_user(invitation.email) is not None
-    status = invitation.status(utcnow())
+    code = 410 if status != "pending" else 403 if wrong_account else 200
     return render_template("accounts/invitation.html", invitation=invitation, status=status, form=form,
-                           has_account=has_account), (200 if status == "pending" else 410)
+                           has_account=has_account, wrong_account=wrong_account), code
 
 
 @invitations_bp.post("/pending/<int:invitation_id>/accept")

@@ -69,9 +69,14 @@ def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
     """Invite an address to the team; the link goes out by mail.
 
     :raises NotAllowed: the actor is not the team's lead
-    :raises DomainError: the person is already a member or already has a pending invitation
+    :raises DomainError: the actor's own address is not confirmed yet (anyone can register, so an
+        unconfirmed account could otherwise mail strangers), or the person is already a member or
+        already has a pending invitation
     """
     require(actor, "manage", team)
+    if not actor.is_confirmed:
+        raise DomainError("Confirm your email address before inviting people: follow the link we sent you "
+                          "(your dashboard can send it again).")
     email = normalise_email(email)
     if any(m.user.email == email for m in team.members):
         raise DomainError(f"{email} is already on the team.")
@@ -85,7 +90,9 @@ def invite(team: Team, *, email: str, actor: User) -> TeamInvitation:
     db.session.flush()
     audit.record(actor, "team.invitation_sent", invitation, to_state=InvitationStatus.pending, team_id=team.id,
                  email=email)
-    queue_mail(email, f"You are invited to join the team {team.name} on Incubator", "team_invitation",
+    # The team's name is free text typed by anyone who registers: it stays out of the subject
+    # (the mail's body quotes it), so the subject line cannot be made to say anything.
+    queue_mail(email, "You are invited to join a design team on Incubator", "team_invitation",
                invitation=invitation, team=team, accept_url=external_url("applications.invitation", token=token))
     return invitation
 

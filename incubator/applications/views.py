@@ -1,6 +1,6 @@
 """Team pages: my teams, a team's members, invitations and lead. Application pages are in
 application_views.py, on the same blueprint."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from incubator.applications import forms, teams
@@ -10,7 +10,7 @@ from incubator.challenges.models import Challenge
 from incubator.core.errors import DomainError
 from incubator.core.permissions import can, visible_or_404
 from incubator.core.timeutil import utcnow
-from incubator.extensions import db
+from incubator.extensions import db, limiter, minutes_until_reset
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -66,8 +66,35 @@ def team_detail(team_id: int):
     return team_page(visible_or_404(Team, team_id))
 
 
+def _invitee_key() -> str:
+    from incubator.accounts.forms import canonical_email
+
+    return "invitee:" + canonical_email(request.form.get("email", ""))
+
+
+def _invitation_sent(response) -> bool:
+    return response.status_code == 302  # only invitations that went out count towards the limits
+
+
+def _too_many_invitations(request_limit):
+    """The team page again, with the address kept and when the next invitation can go out."""
+    team = db.session.get(Team, request.view_args["team_id"])
+    if team is None or not can(current_user, "manage", team):
+        return None  # the plain 429 page; the view would have answered 404 or 403 anyway
+    form = forms.InviteForm()
+    who = "to this address" if "/invitee:" in request_limit.key else "from your account"
+    form.email.errors = [f"Too many invitations {who} in a short time. Try again in "
+                         f"{minutes_until_reset(request_limit)} minutes."]
+    page, _ = team_page(team, 429, form)
+    return current_app.make_response((page, 429))
+
+
 @bp.post("/teams/<int:team_id>/invitations")
 @login_required
+@limiter.limit(lambda: current_app.config["INVITATION_LIMIT_PER_SENDER"], key_func=lambda: f"inviter:{current_user.id}",
+               scope="invite-sender", deduct_when=_invitation_sent, on_breach=_too_many_invitations)
+@limiter.limit(lambda: current_app.config["INVITATION_LIMIT_PER_RECIPIENT"], key_func=_invitee_key,
+               scope="invite-recipient", deduct_when=_invitation_sent, on_breach=_too_many_invitations)
 def team_invite(team_id: int):
     team = visible_or_404(Team, team_id)
     if not can(current_user, "manage", team):
@@ -134,7 +161,10 @@ def invitation(token: str):
     if found is None:
         abort(404)
     form = forms.ConfirmForm()
-    if request.method == "POST":
+    status = found.status(utcnow())
+    # Signed in with another address: the page says so, and nothing can be accepted from here.
+    wrong_account = current_user.is_authenticated and not found.is_addressed_to(current_user)
+    if request.method == "POST" and not wrong_account:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         if form.validate_on_submit():
@@ -148,9 +178,9 @@ def invitation(token: str):
                 return redirect(url_for(".team_detail", team_id=found.team_id))
     from incubator.accounts.services import find_user
 
-    status = found.status(utcnow())
+    code = 410 if status != "pending" else 403 if wrong_account else 200
     return render_template("applications/invitation.html", invitation=found, status=status, form=form,
-                           has_account=find_user(found.email) is not None), (200 if status == "pending" else 410)
+                           has_account=find_user(found.email) is not None, wrong_account=wrong_account), code
 
 
 @bp.post("/invitations/mine/<int:invitation_id>/accept")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from incubator.core import tokens
-from incubator.core.errors import InvalidTransition
+from incubator.core.errors import InvalidTransition, NotAllowed
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -66,8 +66,19 @@ class InvitationLink:
             return InvitationStatus.expired
         return InvitationStatus.pending
 
+    def is_addressed_to(self, user) -> bool:
+        """Only the account of the invited address may accept: whoever holds the link is not enough
+        (links get forwarded, and a signed-in person may open someone else's)."""
+        return user is not None and user.email == self.email
+
     def accept(self, user, now: datetime) -> InvitationStatus:
-        """Mark accepted by `user`; returns the status it had. :raises InvalidTransition: not pending"""
+        """Mark accepted by `user`; returns the status it had.
+
+        :raises NotAllowed: the invitation was sent to another address than the user's
+        :raises InvalidTransition: not pending
+        """
+        if not self.is_addressed_to(user):
+            raise NotAllowed(f"This invitation was sent to {self.email}, not to the address you are signed in with.")
         previous = self.status(now)
         check(previous, InvitationStatus.accepted)
         self.accepted_at, self.accepted_by_id = now, user.id

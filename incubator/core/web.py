@@ -48,6 +48,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.response is not None:  # a page of its own, e.g. a form kept on a rate limit's 429
+            return error.response
         code = error.code or 500
         title = ERROR_TITLES.get(code, error.name)
         message = {
