@@ -54,4 +54,5 @@ def minutes_until_reset(request_limit) -> int:
     import math
     import time
 
-    return max(1, math.ceil((request_limit.reset_at - time.time()) / 60))
+    # reset_at is rounded up to the next whole second.
+    return max(1, math.ceil((request_limit.reset_at - 1 - time.time()) / 60))

@@ -22,6 +22,11 @@ class Role(StrEnum):
         return {"program_staff": "Program staff", "finance": "Finance", "reviewer": "Reviewer"}[self.value]
 
 
+def hash_password(password: str) -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
+
+
 class User(db.Model):
     __tablename__ = "users"
 
@@ -66,8 +71,7 @@ class User(db.Model):
         return self.name or self.email
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:

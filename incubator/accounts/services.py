@@ -9,9 +9,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from incubator.accounts.models import User, UserSession
+from incubator.accounts.models import User, UserSession, hash_password
 from incubator.core import audit, tokens
 from incubator.core.errors import DomainError, ValidationFailed
+from incubator.core.forms import has_control_characters
 from incubator.core.mail import queue_mail
 from incubator.core.timeutil import utcnow
 from incubator.extensions import client_address, db
@@ -46,6 +47,9 @@ def register(email: str, password: str, name: str = "") -> User | None:
     email = normalise_email(email)
     existing = find_user(email)
     if existing is not None:
+        # The same slow hash as for a new account, so the answer takes as long either way and its
+        # timing does not reveal who has an account.
+        hash_password(password)
         queue_mail(existing.email, "You already have an Incubator account", "account_exists",
                    user=existing, login_url=external_url("auth.login"),
                    reset_url=external_url("auth.forgot_password"))
@@ -104,6 +108,15 @@ def _dummy_check(password: str) -> bool:
         _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
     check_password_hash(_DUMMY_HASH, password)
     return False
+
+
+def has_signed_in_from(email: str, address: str) -> bool:
+    """Whether the account of `email` has ever signed in from this client address."""
+    email = normalise_email(email)
+    if not email or len(email) > 320 or not address or has_control_characters(email + address):
+        return False
+    return db.session.scalar(sa.select(sa.exists().where(
+        UserSession.user_id == User.id, User.email == email, UserSession.ip_address == address[:64]))) or False
 
 
 def start_session(user: User) -> UserSession:

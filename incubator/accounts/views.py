@@ -12,7 +12,7 @@ from incubator.accounts.models import Invitation, User
 from incubator.core.errors import DomainError
 from incubator.core.forms import has_control_characters
 from incubator.core.timeutil import utcnow
-from incubator.extensions import client_address, db, limiter, login_manager
+from incubator.extensions import client_address, db, limiter, login_manager, minutes_until_reset
 
 auth_bp = Blueprint("auth", __name__)
 invitations_bp = Blueprint("invitations", __name__, url_prefix="/invitations")
@@ -65,8 +65,31 @@ def _render(template: str, form, **context):
 # ---- registration and email confirmation -------------------------------------------------
 
 
+def _answered(response) -> bool:
+    return response.status_code == 200  # a form that was accepted (and so mailed someone)
+
+
+def _failed_sign_in(response) -> bool:
+    return response.status_code == 401  # only failures count: signing in often is no attack
+
+
+def _refused_page(template: str, form_class, message: str, **context):
+    """`on_breach` for a form: the same page with what was typed, saying when to try again."""
+    def on_breach(request_limit):
+        form = form_class()
+        minutes = minutes_until_reset(request_limit)
+        flash(f"{message} Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+        return current_app.make_response((render_template(template, form=form, next=safe_next(), **context), 429))
+    return on_breach
+
+
 @auth_bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+# Each registration for an address mails it (a confirmation link, or "you already have an account").
+@limiter.limit("5 per hour", key_func=lambda: "register:" + _typed_email(), methods=["POST"], scope="register-account",
+               deduct_when=_answered,
+               on_breach=_refused_page("accounts/register.html", forms.RegisterForm,
+                                       "Too many registrations for this address in the last hour."))
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
@@ -114,14 +137,32 @@ def resend_confirmation():
 # ---- sign-in and sign-out -----------------------------------------------------------------
 
 
+def _typed_email() -> str:
+    return services.normalise_email(request.form.get("email", ""))[:320]
+
+
 def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))[:320]
+    return "account:" + _typed_email()
+
+
+def _sign_in_key() -> str:
+    """Failed sign-ins are counted per account; an address the account has signed in from before
+    has a count of its own, so someone guessing from elsewhere cannot lock the owner out."""
+    email, address = _typed_email(), client_address()
+    if services.has_signed_in_from(email, address):
+        return f"account:{email}:known:{address}"
+    return f"account:{email}"
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="login-address")
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-               scope="login-account")
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="login-address",
+               deduct_when=_failed_sign_in,
+               on_breach=_refused_page("accounts/login.html", forms.SignInForm,
+                                       "Too many failed sign-ins from your network."))
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], key_func=_sign_in_key, methods=["POST"],
+               scope="login-account", deduct_when=_failed_sign_in,
+               on_breach=_refused_page("accounts/login.html", forms.SignInForm,
+                                       "Too many attempts to sign in to this account with a wrong password."))
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next())

@@ -87,9 +87,11 @@ def attempt(client, email, password="wrong password here"):
 def test_the_eleventh_attempt_for_one_account_is_refused_with_a_clear_page(client, applicant):
     for _ in range(10):
         assert attempt(client, applicant.email).status_code == 401
-    response = attempt(client, applicant.email, PASSWORD)  # even the right password
+    response = attempt(client, applicant.email, PASSWORD)  # even the right password, from a new address
     assert response.status_code == 429
-    assert "Too many attempts" in response.text and "Wait a few minutes" in response.text
+    assert "Too many attempts to sign in to this account" in response.text
+    assert "Try again in 15 minutes." in response.text
+    assert 'value="applicant@example.org"' in response.text and 'name="password"' in response.text  # the form
     assert client.get("/dashboard").status_code == 302
 
 
@@ -106,9 +108,9 @@ def test_another_account_from_the_same_address_works_until_the_address_limit(app
         attempt(client, first.email)
     assert attempt(client, first.email).status_code == 429
 
-    client.login(second)  # signs in: 12 attempts from this address so far
+    client.login(second)  # signs in: 10 failures from this address so far (refusals and successes do not count)
 
-    statuses = [attempt(client, f"someone{i}@example.org").status_code for i in range(10)]
+    statuses = [attempt(client, f"someone{i}@example.org").status_code for i in range(12)]
     assert 429 in statuses, "the address limit never applied"
     assert set(statuses[:statuses.index(429)]) == {401}
     assert set(statuses[statuses.index(429):]) == {429}
