@@ -26,6 +26,7 @@ from incubator.extensions import db
 # Routes without an object id: who may reach them is decided by the view itself.
 NO_ID = {
     "/", "/healthz", "/login", "/logout", "/register", "/dashboard", "/confirm/resend", "/password/change",
+    "/account", "/account/email", "/account/email/<token>",
     "/password/forgot", "/password/reset/<token>", "/confirm/<token>", "/invitations/<token>",
     "/applications/invitations/<token>", "/applications/teams", "/applications/teams/new",
     "/challenges/", "/challenges/<slug>", "/challenges/manage", "/challenges/new",

@@ -72,6 +72,17 @@ class ChangePasswordForm(BaseForm):
     confirm = PasswordField("Repeat the new password", validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")])
 
 
+class ProfileForm(BaseForm):
+    name = StringField("Your name", filters=[strip], validators=[Length(max=120, message="A name is at most 120 characters.")],
+                       description="Shown to your team, to program staff and in mail. Leave it empty to show your email address.")
+
+
+class EmailChangeForm(BaseForm):
+    email = email_field("New email address")
+    password = PasswordField("Your password", validators=[InputRequired(), Length(max=256)],
+                             description="To make sure it is you.")
+
+
 class OrganisationForm(BaseForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=200)])
     slug = StringField("URL slug", filters=[strip], validators=[InputRequired(), Length(max=80)],

@@ -286,3 +286,6 @@ def accept_pending(invitation_id: int):
     if invitation is None or not current_user.is_confirmed or invitation.email != current_user.email:
         abort(404)
     return _accept(invitation) or redirect(url_for("core.dashboard"))
+
+
+from incubator.accounts import profile_views  # noqa: E402,F401  (the profile pages, on the same blueprint)
