@@ -136,7 +136,7 @@ class Organisation(db.Model):
     def contact_label(self) -> str:
         """How a person is told to reach the program team, in a sentence."""
         name = self.contact_name or f"the program team at {self.name}"
-        return f"{name} at {self.contact_email}" if self.contact_email else name
+        return f"{name} ({self.contact_email})" if self.contact_email else name
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
