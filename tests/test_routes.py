@@ -17,6 +17,7 @@ from incubator.accounts.models import Invitation, Role
 from incubator.applications.models import Application, Attachment, Team, TeamInvitation, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core import tokens
 from incubator.core.audit import AuditEvent
 from incubator.core.mail import OutboxMessage
@@ -48,6 +49,7 @@ def world(org, staff, make_user):
     now = utcnow()
     lead = make_user("lead@example.org")
     challenge = Challenge(organisation=org, title="Future of School", slug="future", track=Track.new_school,
+                          status=ChallengeStatus.published,
                           opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9))
     challenge.questions.append(Question(position=1, kind=QuestionKind.file, label="Budget"))
     team = Team(name="Bayou Lab")

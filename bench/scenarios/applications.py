@@ -18,6 +18,7 @@ from incubator.applications.jobs import store_pdf
 from incubator.applications.models import Answer, Application, FinancialYear, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.demo import seed_accounts
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
@@ -36,7 +37,8 @@ def seed(size):
     lead = db.session.scalar(sa.select(User).filter_by(email="lead@example.org"))
     member = db.session.scalar(sa.select(User).filter_by(email="member@example.org"))
     challenge = Challenge(organisation=org, title="Bench Future of School Challenge", slug="bench-challenge",
-                          track=Track.new_school, opens_at=now - timedelta(days=5), closes_at=now + timedelta(days=30))
+                          track=Track.new_school, status=ChallengeStatus.published,
+                          opens_at=now - timedelta(days=5), closes_at=now + timedelta(days=30))
     for n in range(size):
         kind = KINDS[n % len(KINDS)]
         challenge.questions.append(Question(

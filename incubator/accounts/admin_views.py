@@ -46,7 +46,9 @@ def _organisation_form(org: Organisation | None):
     if form.validate_on_submit():
         try:
             saved = organisations.save_organisation(org, name=form.name.data, slug=form.slug.data,
-                                                    timezone=form.timezone.data, actor=current_user)
+                                                    timezone=form.timezone.data, actor=current_user,
+                                                    contact_name=form.contact_name.data or "",
+                                                    contact_email=form.contact_email.data or "")
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

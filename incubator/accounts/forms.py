@@ -1,11 +1,10 @@
-from zoneinfo import available_timezones
-
 from email_validator import EmailNotValidError, validate_email
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from incubator.accounts import timezones
 from incubator.accounts.models import Role
 from incubator.core.forms import BaseForm, strip
 from incubator.core.timeutil import is_valid_timezone
@@ -87,19 +86,29 @@ class OrganisationForm(BaseForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=200)])
     slug = StringField("URL slug", filters=[strip], validators=[InputRequired(), Length(max=80)],
                        description="Lower-case letters, digits and hyphens, e.g. nsno.")
-    timezone = SelectField("Timezone", default="America/Chicago", choices=lambda: TIMEZONE_CHOICES,
-                           validators=[InputRequired()],
-                           description="Deadlines and dates are shown in this timezone.")
+    timezone = SelectField("Timezone", default="America/Chicago", validators=[InputRequired()],
+                           description="Deadlines and dates are shown in this timezone. "
+                                       "US zones come first; type a city's name to jump to it.")
+    contact_name = StringField("Program team contact name", filters=[strip], validators=[
+        Length(max=120, message="A contact name is at most 120 characters.")],
+        description="For example “NSNO Program Team”. Shown with the address below.")
+    contact_email = EmailField("Program team contact email", filters=[strip], validators=[
+        Optional(), Length(max=320, message="An email address is at most 320 characters."), mailable_address],
+        description="Replies to mail sent for this organization go here, and applicants are told to "
+                    "write to it. Leave it empty and replies go nowhere.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = dict(timezones.grouped_choices())
+        current = kwargs.get("obj") and kwargs["obj"].timezone
+        if current and not timezones.offered(current) and is_valid_timezone(current):
+            # A zone chosen before the list was trimmed (an alias, say) stays selectable.
+            choices = {"Current": [(current, current)], **choices}
+        self.timezone.choices = choices
 
     def validate_timezone(self, field):
         if not is_valid_timezone(field.data or ""):
             raise ValidationError("Choose a timezone such as America/Chicago or America/New_York.")
-
-
-# US zones first: that is where the organisations are; then every other zone.
-_US = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-       "America/Anchorage", "Pacific/Honolulu"]
-TIMEZONE_CHOICES = [SelectChoice(name, name) for name in _US + sorted(available_timezones() - set(_US))]
 
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]

@@ -1,5 +1,6 @@
 """People, organisations and the roles that tie them together."""
 from datetime import datetime
+from email.utils import formataddr
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -117,6 +118,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/Chicago")
+    # The program team's own address: Reply-To of every mail sent on the organization's behalf.
+    contact_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    contact_email: Mapped[str | None] = mapped_column(sa.String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
@@ -124,6 +128,19 @@ class Organisation(db.Model):
     @property
     def audit_organisation_id(self) -> int:
         return self.id
+
+    @property
+    def reply_to(self) -> str | None:
+        """The Reply-To header for mail on its behalf, e.g. "NSNO Program Team <apply@nsno.org>"."""
+        if not self.contact_email:
+            return None
+        return formataddr((self.contact_name or f"{self.name} program team", self.contact_email))
+
+    @property
+    def contact_label(self) -> str:
+        """How a person is told to reach the program team, in a sentence."""
+        name = self.contact_name or f"the program team at {self.name}"
+        return f"{name} ({self.contact_email})" if self.contact_email else name
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"

@@ -16,6 +16,8 @@ from incubator.core.timeutil import is_valid_timezone, utcnow
 from incubator.extensions import db
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# One address, no spaces, names or angle brackets: it goes into a Reply-To header as it is.
+EMAIL = re.compile(r"^[^@\s<>,;\"()]+@[^@\s<>,;\"()]+\.[^@\s<>,;\"()]+$")
 
 
 def _require_admin(actor: User) -> None:
@@ -23,10 +25,11 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed("Only an admin can do that.")
 
 
-def save_organisation(org: Organisation | None, *, name: str, slug: str, timezone: str, actor: User) -> Organisation:
-    """Create (org=None) or update an organisation.
+def save_organisation(org: Organisation | None, *, name: str, slug: str, timezone: str, actor: User,
+                      contact_name: str | None = None, contact_email: str | None = None) -> Organisation:
+    """Create (org=None) or update an organisation; a contact left as None keeps its value.
 
-    :raises ValidationFailed: bad slug or timezone, or the slug is taken
+    :raises ValidationFailed: bad slug, timezone or contact, or the slug is taken
     """
     _require_admin(actor)
     name, slug = name.strip(), slug.strip().lower()
@@ -39,12 +42,21 @@ def save_organisation(org: Organisation | None, *, name: str, slug: str, timezon
     taken = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
     if taken is not None and (org is None or taken != org.id):
         raise ValidationFailed(f"The slug “{slug}” is taken by another organisation.")
+    values = {"name": name, "slug": slug, "timezone": timezone}
+    if contact_name is not None:
+        values["contact_name"] = " ".join(contact_name.split())[:120]
+    if contact_email is not None:
+        contact_email = contact_email.strip().lower()
+        if contact_email and (len(contact_email) > 320 or not EMAIL.match(contact_email)):
+            raise ValidationFailed("Enter the program team's contact email like apply@example.org.")
+        values["contact_email"] = contact_email or None
     created = org is None
     if created:
         org = Organisation()
         db.session.add(org)
-    changes = {k: v for k, v in {"name": name, "slug": slug, "timezone": timezone}.items() if getattr(org, k) != v}
-    org.name, org.slug, org.timezone = name, slug, timezone
+    changes = {k: v for k, v in values.items() if getattr(org, k) != v}
+    for key, value in values.items():
+        setattr(org, key, value)
     db.session.flush()
     audit.record(actor, "organisation.created" if created else "organisation.updated", org, **({"changes": changes} if not created else {}))
     return org
@@ -74,7 +86,7 @@ def invite(org: Organisation, *, email: str, role: Role, actor: User) -> Invitat
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "invitation.sent", invitation, to_state=InvitationStatus.pending, email=email, role=role.value)
-    queue_mail(email, f"You are invited to {org.name} on Incubator", "invitation",
+    queue_mail(email, f"You are invited to {org.name} on Incubator", "invitation", reply_to=org.reply_to,
                invitation=invitation, accept_url=external_url("invitations.show", token=token))
     return invitation
 

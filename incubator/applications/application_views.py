@@ -20,7 +20,8 @@ def start(team_id: int):
     team = visible_or_404(Team, team_id)
     form = forms.StartForm()
     challenge = db.session.get(Challenge, form.challenge_id.data) if form.validate_on_submit() else None
-    if challenge is None:
+    # A draft, or a challenge not open yet, is unknown to teams: the same 404 as a wrong id.
+    if challenge is None or not challenge.is_public(utcnow()):
         abort(404)
     try:
         application = editing.start_application(team, challenge, actor=current_user, now=utcnow())

@@ -48,7 +48,8 @@ def submit(application: Application, *, actor: User, now: datetime) -> None:
     link = external_url("applications.detail", application_id=application.id)
     for member in application.team.members:
         queue_mail(member.user.email, f"Received: {application.school_name} for {challenge.title}",
-                   "application_receipt", application=application, member=member.user, submitted_by=actor,
+                   "application_receipt", reply_to=challenge.organisation.reply_to,
+                   application=application, member=member.user, submitted_by=actor,
                    link=link)
     enqueue_after_commit("incubator.applications.jobs.render_application_pdf", application.id, queue_name="pdf")
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from incubator.accounts.models import Organisation
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core import audit
 from incubator.core.demo import seeder
 from incubator.core.timeutil import from_local, local, utcnow
@@ -52,6 +53,7 @@ def seed_challenges(org: Organisation) -> None:
     today = local(now, org.timezone).date()
     challenge = Challenge(
         organisation=org, title="New Orleans Future of School Challenge", slug=DEMO_SLUG, track=Track.new_school,
+        status=ChallengeStatus.published,
         summary_md=SUMMARY, opens_at=_five_pm(today - timedelta(days=7), org.timezone),
         closes_at=_five_pm(today + timedelta(days=30), org.timezone), slots=3,
         grant_pool_cents=30_000_000, planning_grant_cents=10_000_000,

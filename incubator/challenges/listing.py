@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 from incubator.applications.models import Application, Team
 from incubator.applications.states import Status
 from incubator.challenges.models import Challenge
+from incubator.challenges.states import ChallengeStatus
 from incubator.extensions import db
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -57,7 +58,7 @@ def open_challenges_query(now: datetime) -> sa.Select:
     """Challenges accepting applications at `now`, soonest deadline first."""
     return (
         sa.select(Challenge).join(Challenge.organisation).options(contains_eager(Challenge.organisation))
-        .where(Challenge.opens_at <= now, Challenge.closes_at > now)
+        .where(Challenge.status == ChallengeStatus.published, Challenge.opens_at <= now, Challenge.closes_at > now)
         .order_by(Challenge.closes_at, Challenge.id)
     )
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incubator.accounts.models import Organisation
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -51,6 +52,8 @@ class Challenge(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     track: Mapped[Track]
+    # Made as a draft (seen by the organization's staff only); published, it opens at opens_at.
+    status: Mapped[ChallengeStatus] = mapped_column(default=ChallengeStatus.draft)
     summary_md: Mapped[str] = mapped_column(sa.Text, default="")
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime] = mapped_column(index=True)
@@ -73,15 +76,41 @@ class Challenge(db.Model):
     def timezone(self) -> str:
         return self.organisation.timezone
 
+    @property
+    def is_published(self) -> bool:
+        return self.status == ChallengeStatus.published
+
     def has_opened(self, now: datetime) -> bool:
+        """The opening time has passed (whether or not the challenge was published)."""
         return now >= self.opens_at
+
+    def is_public(self, now: datetime) -> bool:
+        """Anyone may see it: published, and its opening time has come."""
+        return self.is_published and self.has_opened(now)
+
+    def questions_locked(self, now: datetime) -> bool:
+        """Teams may be answering: the questions can no longer change."""
+        return self.is_public(now)
 
     def is_open(self, now: datetime) -> bool:
         """Accepting applications: the server's answer, checked against `now` in UTC."""
-        return self.opens_at <= now < self.closes_at
+        return self.is_published and self.opens_at <= now < self.closes_at
 
     def __repr__(self) -> str:
         return f"<Challenge {self.slug}>"
+
+
+class ChallengeSlugRedirect(db.Model):
+    """A slug a published challenge had: its old address redirects to the current one."""
+
+    __tablename__ = "challenge_slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship()
 
 
 class Question(db.Model):

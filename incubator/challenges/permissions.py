@@ -2,8 +2,9 @@
 
 - "manage": edit the challenge and its questions, see and screen its applications:
   program staff of the challenge's organisation, and admins.
-- "view": the challenge itself: anyone signed in once it has opened; before that,
-  only people with a role in the organisation (and admins).
+- "view": the challenge itself: anyone signed in once it is published and has opened;
+  a draft, or a published challenge before it opens, only people with a role in the
+  organisation (and admins).
 """
 from incubator.accounts.models import Role
 from incubator.challenges.models import Challenge, Question
@@ -18,7 +19,7 @@ def challenge_rule(user, action: str, challenge: Challenge) -> bool:
     if action == "manage":
         return user.has_role(challenge.organisation_id, Role.program_staff)
     if action == "view":
-        return challenge.has_opened(utcnow()) or bool(user.roles_in(challenge.organisation_id))
+        return challenge.is_public(utcnow()) or bool(user.roles_in(challenge.organisation_id))
     return False
 
 

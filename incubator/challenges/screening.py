@@ -44,4 +44,5 @@ def screen(application: Application, *, eligible: bool, reason: str | None, acto
         challenge = application.challenge
         for member in application.team.members:
             queue_mail(member.user.email, f"Your application to {challenge.title}", "screening_ineligible",
+                       reply_to=challenge.organisation.reply_to,
                        application=application, challenge=challenge, team=application.team, reason=reason)

@@ -1,7 +1,8 @@
-"""Challenge operations for program staff: create and edit a challenge and its questions.
+"""Challenge operations for program staff: create, edit and publish a challenge and its questions.
 
-Every operation takes an explicit `actor`, flushes and never commits. Once a challenge
-has opened, its questions are locked: teams are answering them.
+Every operation takes an explicit `actor`, flushes and never commits. A challenge is made
+as a draft; once it is published and has opened, its questions are locked: teams are
+answering them.
 """
 import re
 from dataclasses import dataclass
@@ -11,9 +12,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from incubator.accounts.models import Organisation, Role, User
-from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges import lifecycle
+from incubator.challenges.models import Challenge, ChallengeSlugRedirect, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core import audit, permissions
-from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
+from incubator.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from incubator.extensions import db
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -24,6 +27,14 @@ CHOICE_KINDS = {QuestionKind.single_choice, QuestionKind.multiple_choice}
 
 class QuestionsLocked(DomainError):
     """The challenge has opened, so its questions can no longer change."""
+
+
+class NotReadyToPublish(DomainError):
+    """The challenge is missing something a team needs; `problems` says what."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("The challenge cannot be published yet: " + " ".join(problems))
+        self.problems = problems
 
 
 @dataclass
@@ -83,19 +94,23 @@ def save_challenge(challenge: Challenge | None, data: ChallengeData, *, actor: U
     if data.grant_pool_cents < 0 or data.planning_grant_cents < 0:
         raise ValidationFailed("Amounts cannot be negative.")
     opens_at = data.opens_at
-    if challenge is not None and challenge.has_opened(now):
+    if challenge is not None and challenge.questions_locked(now):
         # The form has minute precision: the same minute means "unchanged".
         if _minute(opens_at) != _minute(challenge.opens_at):
             raise ValidationFailed("The challenge has already opened; its opening time can no longer change.")
         opens_at = challenge.opens_at
     taken = db.session.scalar(sa.select(Challenge.id).where(Challenge.slug == slug))
+    if taken is None:  # an old address of another challenge keeps pointing there
+        taken = db.session.scalar(sa.select(ChallengeSlugRedirect.challenge_id).where(ChallengeSlugRedirect.slug == slug))
     if taken is not None and (challenge is None or taken != challenge.id):
         raise ValidationFailed(f"The URL slug “{slug}” is taken by another challenge.")
 
     created = challenge is None
     if created:
-        challenge = Challenge(organisation=organisation)
+        challenge = Challenge(organisation=organisation, status=ChallengeStatus.draft)
         db.session.add(challenge)
+    else:
+        _keep_old_address(challenge, slug)
     fields = {
         "title": title, "slug": slug, "track": data.track, "summary_md": data.summary_md.strip(),
         "opens_at": opens_at, "closes_at": data.closes_at, "slots": data.slots,
@@ -112,13 +127,58 @@ def save_challenge(challenge: Challenge | None, data: ChallengeData, *, actor: U
     return challenge
 
 
+def _keep_old_address(challenge: Challenge, new_slug: str) -> None:
+    """A published challenge's address may be shared already: its old slug redirects to the new one."""
+    if new_slug == challenge.slug:
+        return
+    # Going back to an earlier slug: that address is the challenge's own again.
+    db.session.execute(sa.delete(ChallengeSlugRedirect).where(ChallengeSlugRedirect.slug == new_slug,
+                                                              ChallengeSlugRedirect.challenge_id == challenge.id))
+    if challenge.is_published:
+        db.session.add(ChallengeSlugRedirect(slug=challenge.slug, challenge_id=challenge.id))
+
+
+def publish_problems(challenge: Challenge, now: datetime) -> list[str]:
+    """What stands between a draft and publishing, as messages for staff (empty: ready)."""
+    problems = []
+    if not challenge.title.strip():
+        problems.append("Give the challenge a title.")
+    if not (challenge.summary_md or "").strip():
+        problems.append("Write the summary teams read on the public page.")
+    if challenge.closes_at <= challenge.opens_at:
+        problems.append("The closing time must be after the opening time.")
+    if challenge.closes_at <= now:
+        problems.append("The closing time has passed: move it into the future.")
+    if not challenge.questions:
+        problems.append("Add at least one question for teams to answer.")
+    return problems
+
+
+def publish(challenge: Challenge, *, actor: User, now: datetime) -> None:
+    """Publish a complete draft: it becomes public at its opening time (at once if that has passed).
+
+    :raises NotAllowed: the actor is not program staff of the organisation
+    :raises InvalidTransition: the challenge is already published
+    :raises NotReadyToPublish: something is missing (the messages say what)
+    :raises ChangedMeanwhile: another request published it since it was loaded
+    """
+    permissions.require(actor, "manage", challenge)
+    if challenge.is_published:
+        raise InvalidTransition(f"{challenge.title} is already published.")
+    problems = publish_problems(challenge, now)
+    if problems:
+        raise NotReadyToPublish(problems)
+    lifecycle.move(challenge, ChallengeStatus.published, actor=actor, action="challenge.published",
+                   details={"opens_at": challenge.opens_at.isoformat()})
+
+
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
 def _require_unlocked(challenge: Challenge, actor: User, now: datetime) -> None:
     permissions.require(actor, "manage", challenge)
-    if challenge.has_opened(now):
+    if challenge.questions_locked(now):
         raise QuestionsLocked("The challenge has opened, so its questions are locked: "
                               "teams may already be answering them.")
 

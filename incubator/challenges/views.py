@@ -13,12 +13,12 @@ from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges import forms, listing, services
 from incubator.challenges.markdown import render_markdown
-from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.models import Challenge, ChallengeSlugRedirect, Question, QuestionKind, Track
 from incubator.core.errors import DomainError
 from incubator.core.money import format_cents
 from incubator.core.pagination import paginate
 from incubator.core.permissions import visible_or_404
-from incubator.core.timeutil import from_local, local, utcnow
+from incubator.core.timeutil import format_local, from_local, local, utcnow
 from incubator.extensions import db
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
@@ -52,11 +52,26 @@ def public_detail(slug: str):
     if not services.SLUG.match(slug) or len(slug) > 80:
         abort(404)  # never a slug of ours (and NUL would upset PostgreSQL)
     challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == slug))
-    # Before it opens a challenge is still being prepared: staff preview it on their page.
-    if challenge is None or not challenge.has_opened(now):
+    if challenge is None:
+        # An old address of a published challenge whose slug changed since.
+        moved = db.session.scalar(sa.select(Challenge).join(ChallengeSlugRedirect)
+                                  .where(ChallengeSlugRedirect.slug == slug))
+        if moved is not None and moved.is_public(now):
+            return redirect(url_for(".public_detail", slug=moved.slug), 301)
+    # A draft, or a challenge before it opens, is still being prepared: staff preview it.
+    if challenge is None or not challenge.is_public(now):
         abort(404)
     return render_template("challenges/public_detail.html", challenge=challenge, now=now,
                            my_teams=_my_teams_for(challenge))
+
+
+@bp.get("/<int:challenge_id>/preview")
+def preview(challenge_id: int):
+    """The public page as a team will see it once the challenge is published and open."""
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    now = utcnow()
+    return render_template("challenges/public_detail.html", challenge=challenge, now=now, my_teams=[],
+                           preview=True, publish_problems=services.publish_problems(challenge, now))
 
 
 def _my_teams_for(challenge: Challenge) -> list[tuple]:
@@ -126,7 +141,8 @@ def new():
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"Created {challenge.title}. Add its questions before it opens.", "success")
+            flash(f"Created {challenge.title} as a draft: only your organization's staff can see it. "
+                  "Add its questions, preview it, then publish it.", "success")
             return redirect(url_for(".manage", challenge_id=challenge.id))
     status = 422 if request.method == "POST" else 200
     return render_template("challenges/form.html", form=form, challenge=None, organisations=organisations), status
@@ -166,7 +182,25 @@ def manage(challenge_id: int):
     counts = listing.status_counts([challenge.id])[challenge.id]
     questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
     return render_template("challenges/manage.html", challenge=challenge, questions=questions, counts=counts,
-                           Status=Status, locked=challenge.has_opened(now), now=now)
+                           Status=Status, locked=challenge.questions_locked(now), now=now,
+                           publish_problems=[] if challenge.is_published else services.publish_problems(challenge, now))
+
+
+@bp.post("/<int:challenge_id>/publish")
+def publish(challenge_id: int):
+    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    now = utcnow()
+    try:
+        services.publish(challenge, actor=current_user, now=now)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        when = "It is open to teams now." if challenge.is_open(now) else \
+            f"Teams can see it from {format_local(challenge.opens_at, challenge.timezone)}."
+        flash(f"Published {challenge.title}. {when}", "success")
+    return redirect(url_for(".manage", challenge_id=challenge.id))
 
 
 # ---- staff: questions -----------------------------------------------------------------------------
@@ -181,7 +215,7 @@ def _question_data(form: forms.QuestionForm) -> services.QuestionData:
 
 
 def _question_form(challenge: Challenge, question: Question | None):
-    if challenge.has_opened(utcnow()):
+    if challenge.questions_locked(utcnow()):
         flash("The challenge has opened, so its questions are locked: teams may already be answering them.", "error")
         return redirect(url_for(".manage", challenge_id=challenge.id))
     form = forms.QuestionForm(obj=question)

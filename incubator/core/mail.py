@@ -39,6 +39,8 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(sa.String(320), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
+    # Replies go to the organization the mail was sent for (the sender is a no-reply address).
+    reply_to: Mapped[str | None] = mapped_column(sa.String(450))
     message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -52,14 +54,20 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Render `templates/mail/<template>.txt` into the outbox; sent after commit."""
+def queue_mail(recipient: str, subject: str, template: str, *, reply_to: str | None = None,
+               **context) -> OutboxMessage:
+    """Render `templates/mail/<template>.txt` into the outbox; sent after commit.
+
+    `reply_to` is the Reply-To header, for mail sent on an organization's behalf
+    (`organisation.reply_to`): replies reach its program team, not the no-reply sender.
+    """
     body = render_template(f"mail/{template}.txt", **context)
     message = OutboxMessage(
         recipient=recipient,
         subject=_one_line(subject)[:300],
         body_text=body,
         message_id=make_msgid(domain="incubator.local"),
+        reply_to=_one_line(reply_to)[:450] if reply_to else None,
     )
     db.session.add(message)
     db.session.flush()
@@ -87,6 +95,8 @@ def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email.set_content(message.body_text)
     return email
 

@@ -7,6 +7,7 @@ import pytest
 
 from incubator.applications.models import Answer, Application, FinancialYear, Team, TeamMember
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -29,7 +30,7 @@ def make_challenge(org):
         n = next(counter)
         now = utcnow()
         challenge = Challenge(organisation=organisation or org, title=title or f"Future of School Challenge {n}",
-                              slug=f"future-{n}", track=Track.new_school,
+                              slug=f"future-{n}", track=Track.new_school, status=ChallengeStatus.published,
                               opens_at=opens_at or now - timedelta(days=10), closes_at=closes_at or now + timedelta(days=10))
         for position, (kind, label, extra) in enumerate(questions):
             challenge.questions.append(Question(position=position, kind=kind, label=label, is_required=True, **extra))

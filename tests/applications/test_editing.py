@@ -233,11 +233,16 @@ def test_a_closed_or_future_challenge_cannot_be_started(make_client, lead, team,
     from incubator.core.timeutil import utcnow
 
     closed = make_challenge(opens_at=utcnow() - timedelta(days=30), closes_at=utcnow() - timedelta(seconds=1))
-    future = make_challenge(opens_at=utcnow() + timedelta(days=1), closes_at=utcnow() + timedelta(days=30))
+    future = make_challenge(opens_at=utcnow() + timedelta(days=1), closes_at=utcnow() + timedelta(days=30),
+                            title="Unannounced Secret Challenge")
     client = make_client(lead)
-    for challenge in (closed, future):
-        response = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": challenge.id})
-        assert response.status_code == 409 and "is not accepting applications now" in response.text
+    response = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": closed.id})
+    assert response.status_code == 409 and "is not accepting applications now" in response.text
+    # A challenge that has not opened is unknown to teams: the same 404 as an id that does not exist.
+    response = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": future.id})
+    unknown = client.post(f"/applications/teams/{team.id}/applications", data={"challenge_id": 999_999})
+    assert response.status_code == unknown.status_code == 404
+    assert "Unannounced Secret Challenge" not in response.text
     assert db.session.scalar(db.select(db.func.count(Application.id))) == 0
 
 

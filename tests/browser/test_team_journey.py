@@ -6,6 +6,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from tests.browser.conftest import TIMEOUT_MS
@@ -16,7 +17,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def open_challenge(org):
     now = utcnow()
     challenge = Challenge(organisation=org, title="New Orleans Future of School Challenge", slug="nola-journey",
-                          track=Track.new_school, opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=20))
+                          track=Track.new_school, status=ChallengeStatus.published,
+                          opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=20))
     challenge.questions += [
         Question(position=1, kind=QuestionKind.long_text, label="Why this neighbourhood?", word_limit=50, is_required=True),
         Question(position=2, kind=QuestionKind.yes_no, label="Do you have a facility?", is_required=True),

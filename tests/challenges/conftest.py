@@ -7,6 +7,7 @@ import pytest
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges.models import Challenge, Question, QuestionKind, Track
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
@@ -21,6 +22,7 @@ def make_challenge(org):
         challenge = Challenge(
             organisation=organisation or org, title=values.pop("title", f"Challenge {n}"),
             slug=values.pop("slug", f"challenge-{n}"), track=values.pop("track", Track.new_school),
+            status=values.pop("status", ChallengeStatus.published),
             opens_at=now + opens_in, closes_at=now + closes_in, **values)
         for position, (kind, label) in enumerate(questions, start=1):
             extra = {"word_limit": 100} if kind == QuestionKind.long_text else {}

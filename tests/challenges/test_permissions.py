@@ -18,6 +18,8 @@ def pages(challenge, question, application):
     c, q, a = challenge.id, question.id, application.id
     return [
         ("get", f"/challenges/{c}/manage", None),
+        ("get", f"/challenges/{c}/preview", None),
+        ("post", f"/challenges/{c}/publish", {}),
         ("get", f"/challenges/{c}/edit", None),
         ("post", f"/challenges/{c}/edit", {"title": "Taken over", "slug": "taken"}),
         ("get", f"/challenges/{c}/questions/new", None),

@@ -2,9 +2,13 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from incubator.challenges.markdown import render_markdown
+from incubator.challenges.models import Challenge
+from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import format_local
+from incubator.extensions import db
 
 
 def test_a_signed_out_visitor_sees_open_challenges_with_deadline_and_time_left(client, make_challenge, org):
@@ -43,6 +47,8 @@ def test_deadlines_follow_the_organisations_clock_across_a_dst_change(client, st
             "grant_pool": "0", "planning_grant": "100000"}
     staff_client.post("/challenges/new", data=dict(base, title="Before the change", slug="before", closes_at="2027-03-12T17:00"))
     staff_client.post("/challenges/new", data=dict(base, title="After the change", slug="after", closes_at="2027-03-19T17:00"))
+    db.session.execute(sa.update(Challenge).values(status=ChallengeStatus.published))  # drafts until published
+    db.session.commit()
 
     page = client.get("/challenges/").text
 
