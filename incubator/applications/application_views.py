@@ -37,6 +37,11 @@ def start(team_id: int):
     return redirect(url_for(".edit", application_id=application.id))
 
 
+def _is_closed(application: Application) -> bool:
+    """A draft whose challenge has closed: it can never be submitted now."""
+    return application.status == "draft" and utcnow() >= application.challenge.closes_at
+
+
 def _plan_rows(application: Application) -> list:
     years = {y.year_number: y for y in application.financial_years}
     return [(n, years.get(n)) for n in forms.PLAN_YEARS]
@@ -55,7 +60,8 @@ def _detail(application: Application, status: int = 200, upload_form=None):
         missing=editing.checklist(application) if application.status == "draft" else [],
         can_edit=can(current_user, "edit", application), can_withdraw=can(current_user, "withdraw", application),
         upload_form=upload_form or forms.UploadForm(), confirm_form=forms.ConfirmForm(), revisions=revisions,
-        QuestionKind=QuestionKind, closing=editing.closing_text(application.challenge)), status
+        QuestionKind=QuestionKind, closing=editing.closing_text(application.challenge),
+        closed=_is_closed(application)), status
 
 
 @bp.get("/<int:application_id>")
@@ -112,11 +118,17 @@ def edit(application_id: int):
                 flash(str(error), "error")
             else:
                 db.session.commit()
-                flash("Draft saved." if revision else "Nothing had changed.", "success")
+                if _is_closed(application):
+                    flash(("Draft saved, but" if revision else "Nothing had changed, and")
+                          + f" {application.challenge.title} closed at {editing.closing_text(application.challenge)}:"
+                          " this application can no longer be submitted.", "error")
+                else:
+                    flash("Draft saved." if revision else "Nothing had changed.", "success")
                 return redirect(url_for(".edit", application_id=application.id))
     return render_template("applications/edit.html", application=application, form=form, questions=questions,
                            conflict=conflict, clashes=clashes, plan=_plan_rows(application), missing=editing.checklist(application),
-                           QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS), status
+                           QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS, closed=_is_closed(application),
+                           closing=editing.closing_text(application.challenge), can_edit=True), status
 
 
 @bp.post("/<int:application_id>/attachments")
@@ -210,7 +222,8 @@ def submit(application_id: int):
         return redirect(url_for(".detail", application_id=application.id))
     return render_template("applications/submit.html", application=application, form=form,
                            missing=editing.checklist(application), closing=editing.closing_text(application.challenge),
-                           is_open=application.challenge.is_open(utcnow())), status
+                           is_open=application.challenge.is_open(utcnow()), closed=_is_closed(application),
+                           can_edit=can(current_user, "edit", application)), status
 
 
 @bp.route("/<int:application_id>/withdraw", methods=["GET", "POST"])
