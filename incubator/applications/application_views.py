@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from incubator.applications import attachments, editing, forms, jobs, submission
 from incubator.applications.models import Application, ApplicationRevision, Attachment, Team
 from incubator.applications.views import bp, team_page
-from incubator.challenges.models import Challenge, Question, QuestionKind
+from incubator.challenges.models import MODEL_ELEMENTS, Challenge, Question, QuestionKind
 from incubator.core.errors import DomainError
 from incubator.core.forms import is_plain_id
 from incubator.core.permissions import can, visible_or_404
@@ -57,6 +57,7 @@ def _detail(application: Application, status: int = 200, upload_form=None):
     return render_template(
         "applications/detail.html", application=application, challenge=application.challenge,
         answers=answers, answer_text=editing.answer_text, files=files, plan=_plan_rows(application),
+        school_facts=editing.school_facts(application), model_elements=MODEL_ELEMENTS,
         missing=editing.checklist(application) if application.status == "draft" else [],
         can_edit=can(current_user, "edit", application), can_withdraw=can(current_user, "withdraw", application),
         upload_form=upload_form or forms.UploadForm(), confirm_form=forms.ConfirmForm(), revisions=revisions,
@@ -70,8 +71,9 @@ def detail(application_id: int):
     return _detail(visible_or_404(Application, application_id))
 
 
-def _draft_from(form, questions) -> editing.Draft:
-    draft = editing.Draft(core={key: form[key].data for key in forms.CORE_FIELDS})
+def _draft_from(form, challenge: Challenge) -> editing.Draft:
+    questions = challenge.questions
+    draft = editing.Draft(core={key: form[key].data for key in forms.core_fields(challenge)})
     for question in questions:
         if question.kind != QuestionKind.file:
             draft.answers[question.id] = form[f"q_{question.id}"].data
@@ -92,7 +94,7 @@ def edit(application_id: int):
             return _detail(application, 409)
         return redirect(url_for(".detail", application_id=application.id))
     questions = application.challenge.questions
-    form_class = forms.application_form_class(questions)
+    form_class = forms.application_form_class(application.challenge)
     conflict, clashes, status = None, set(), 200
     if request.method == "GET":
         form = form_class(data=editing.form_data(application))
@@ -100,7 +102,7 @@ def edit(application_id: int):
         form = form_class()
         status = 422
         if form.validate_on_submit():
-            draft = _draft_from(form, questions)
+            draft = _draft_from(form, application.challenge)
             try:
                 revision = editing.save_draft(application, draft, based_on=int(form.version.data),
                                               actor=current_user, now=utcnow())
@@ -127,6 +129,7 @@ def edit(application_id: int):
                 return redirect(url_for(".edit", application_id=application.id))
     return render_template("applications/edit.html", application=application, form=form, questions=questions,
                            conflict=conflict, clashes=clashes, plan=_plan_rows(application), missing=editing.checklist(application),
+                           school_fields=forms.SCHOOL_FIELDS[application.challenge.track], number_fields=forms.NUMBER_FIELDS,
                            QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS, closed=_is_closed(application),
                            closing=editing.closing_text(application.challenge), can_edit=True), status
 
