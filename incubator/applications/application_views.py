@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from incubator.applications import attachments, editing, forms, jobs, submission
 from incubator.applications.models import Application, ApplicationRevision, Attachment, Team
 from incubator.applications.views import bp, team_page
-from incubator.challenges.models import Challenge, Question, QuestionKind
+from incubator.challenges.models import MODEL_ELEMENTS, Challenge, Question, QuestionKind
 from incubator.core.errors import DomainError
 from incubator.core.forms import is_plain_id
 from incubator.core.permissions import can, visible_or_404
@@ -38,6 +38,11 @@ def start(team_id: int):
     return redirect(url_for(".edit", application_id=application.id))
 
 
+def _is_closed(application: Application) -> bool:
+    """A draft whose challenge has closed: it can never be submitted now."""
+    return application.status == "draft" and utcnow() >= application.challenge.closes_at
+
+
 def _plan_rows(application: Application) -> list:
     years = {y.year_number: y for y in application.financial_years}
     return [(n, years.get(n)) for n in forms.PLAN_YEARS]
@@ -53,10 +58,12 @@ def _detail(application: Application, status: int = 200, upload_form=None):
     return render_template(
         "applications/detail.html", application=application, challenge=application.challenge,
         answers=answers, answer_text=editing.answer_text, files=files, plan=_plan_rows(application),
+        school_facts=editing.school_facts(application), model_elements=MODEL_ELEMENTS,
         missing=editing.checklist(application) if application.status == "draft" else [],
         can_edit=can(current_user, "edit", application), can_withdraw=can(current_user, "withdraw", application),
         upload_form=upload_form or forms.UploadForm(), confirm_form=forms.ConfirmForm(), revisions=revisions,
-        QuestionKind=QuestionKind, closing=editing.closing_text(application.challenge)), status
+        QuestionKind=QuestionKind, closing=editing.closing_text(application.challenge),
+        closed=_is_closed(application)), status
 
 
 @bp.get("/<int:application_id>")
@@ -65,8 +72,9 @@ def detail(application_id: int):
     return _detail(visible_or_404(Application, application_id))
 
 
-def _draft_from(form, questions) -> editing.Draft:
-    draft = editing.Draft(core={key: form[key].data for key in forms.CORE_FIELDS})
+def _draft_from(form, challenge: Challenge) -> editing.Draft:
+    questions = challenge.questions
+    draft = editing.Draft(core={key: form[key].data for key in forms.core_fields(challenge)})
     for question in questions:
         if question.kind != QuestionKind.file:
             draft.answers[question.id] = form[f"q_{question.id}"].data
@@ -87,7 +95,7 @@ def edit(application_id: int):
             return _detail(application, 409)
         return redirect(url_for(".detail", application_id=application.id))
     questions = application.challenge.questions
-    form_class = forms.application_form_class(questions)
+    form_class = forms.application_form_class(application.challenge)
     conflict, clashes, status = None, set(), 200
     if request.method == "GET":
         form = form_class(data=editing.form_data(application))
@@ -95,7 +103,7 @@ def edit(application_id: int):
         form = form_class()
         status = 422
         if form.validate_on_submit():
-            draft = _draft_from(form, questions)
+            draft = _draft_from(form, application.challenge)
             try:
                 revision = editing.save_draft(application, draft, based_on=int(form.version.data),
                                               actor=current_user, now=utcnow())
@@ -113,11 +121,18 @@ def edit(application_id: int):
                 flash(str(error), "error")
             else:
                 db.session.commit()
-                flash("Draft saved." if revision else "Nothing had changed.", "success")
+                if _is_closed(application):
+                    flash(("Draft saved, but" if revision else "Nothing had changed, and")
+                          + f" {application.challenge.title} closed at {editing.closing_text(application.challenge)}:"
+                          " this application can no longer be submitted.", "error")
+                else:
+                    flash("Draft saved." if revision else "Nothing had changed.", "success")
                 return redirect(url_for(".edit", application_id=application.id))
     return render_template("applications/edit.html", application=application, form=form, questions=questions,
                            conflict=conflict, clashes=clashes, plan=_plan_rows(application), missing=editing.checklist(application),
-                           QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS), status
+                           school_fields=forms.SCHOOL_FIELDS[application.challenge.track], number_fields=forms.NUMBER_FIELDS,
+                           QuestionKind=QuestionKind, plan_columns=forms.PLAN_COLUMNS, closed=_is_closed(application),
+                           closing=editing.closing_text(application.challenge), can_edit=True), status
 
 
 @bp.post("/<int:application_id>/attachments")
@@ -211,7 +226,8 @@ def submit(application_id: int):
         return redirect(url_for(".detail", application_id=application.id))
     return render_template("applications/submit.html", application=application, form=form,
                            missing=editing.checklist(application), closing=editing.closing_text(application.challenge),
-                           is_open=application.challenge.is_open(utcnow())), status
+                           is_open=application.challenge.is_open(utcnow()), closed=_is_closed(application),
+                           can_edit=can(current_user, "edit", application)), status
 
 
 @bp.route("/<int:application_id>/withdraw", methods=["GET", "POST"])

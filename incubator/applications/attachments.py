@@ -6,7 +6,6 @@ removed only once the deletion commits, so disk and database agree.
 """
 import hashlib
 import os
-import re
 import secrets
 import unicodedata
 import zipfile
@@ -34,7 +33,11 @@ KINDS = {
     "jpeg": ("image/jpeg", ".jpg"),
 }
 EXTENSIONS = {content_type: ext for content_type, ext in KINDS.values()}
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+# Control and format characters (Unicode categories Cc and Cf: the bidirectional overrides and
+# isolates U+202A-E and U+2066-9, zero-width and invisible characters) change how a name reads
+# without being seen: "invoice\u202efdp.exe" displays as "invoiceexe.pdf". Also dropped: line and
+# paragraph separators, lone surrogates, and path separators.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 class UploadRefused(DomainError):
@@ -72,8 +75,11 @@ def sniff(path: Path) -> str | None:
 
 
 def clean_filename(name: str | None) -> str:
+    """The file name as shown and offered for download: its last path part, without any character
+    that is invisible or changes the reading order."""
     name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
-    name = _UNSAFE_NAME.sub("", name).strip().strip(".")
+    name = "".join(ch for ch in name if ch not in "/\\" and unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    name = name.strip().strip(".")
     return name[:200] or "attachment"
 
 

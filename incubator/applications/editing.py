@@ -9,9 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from incubator.accounts.models import User
-from incubator.applications.forms import CORE_FIELDS, PLAN_COLUMNS, PLAN_YEARS, parse_number, word_count
+from incubator.applications.forms import (NUMBER_FIELDS, PLAN_COLUMNS, PLAN_YEARS, SCHOOL_FIELDS, core_fields,
+                                         parse_number, required_core, word_count)
 from incubator.applications.models import Answer, Application, ApplicationRevision, FinancialYear, Team
-from incubator.challenges.models import Challenge, QuestionKind
+from incubator.challenges.models import Challenge, QuestionKind, Track
 from incubator.core import audit
 from incubator.core.errors import DomainError
 from incubator.core.money import format_cents, parse_dollars
@@ -21,7 +22,9 @@ from incubator.extensions import db
 
 CORE_LABELS = {
     "school_name": "School name", "grades": "Grades served", "launch_year": "Planned launch year",
-    "target_enrollment": "Target enrollment", "neighbourhood": "Neighbourhood", "learner_profiles": "Learner profiles",
+    "target_enrollment": "Target enrollment", "current_grades": "Grades served today",
+    "current_enrollment": "Current enrollment", "transition_year": "Transition year",
+    "neighbourhood": "Neighbourhood", "learner_profiles": "Learner profiles",
     "personal_learning_paths": "Personal learning paths", "competency_based_progression": "Competency-based progression",
     "flexible_learning_environments": "Flexible learning environments",
 }
@@ -84,7 +87,7 @@ def answer_text(answer: Answer | None, kind: QuestionKind) -> str:
 def snapshot(application: Application) -> dict[str, tuple[str, str]]:
     """Every field as (label, shown value): what a revision compares."""
     shown = {key: (CORE_LABELS[key], "" if getattr(application, key) is None else str(getattr(application, key)))
-             for key in CORE_FIELDS}
+             for key in core_fields(application.challenge)}
     answers = {a.question_id: a for a in application.answers}
     for question in application.challenge.questions:
         if question.kind != QuestionKind.file:
@@ -102,7 +105,7 @@ def snapshot(application: Application) -> dict[str, tuple[str, str]]:
 
 def form_data(application: Application) -> dict:
     """The current content as form values (dollars, not cents)."""
-    data = {key: getattr(application, key) for key in CORE_FIELDS}
+    data = {key: getattr(application, key) for key in core_fields(application.challenge)}
     answers = {a.question_id: a for a in application.answers}
     for question in application.challenge.questions:
         answer = answers.get(question.id)
@@ -120,7 +123,7 @@ def form_data(application: Application) -> dict:
 
 def _apply(application: Application, draft: Draft) -> None:
     for key, value in draft.core.items():
-        setattr(application, key, value if value is not None or key in ("launch_year", "target_enrollment") else "")
+        setattr(application, key, value if value is not None or key in NUMBER_FIELDS else "")
     answers = {a.question_id: a for a in application.answers}
     for question in application.challenge.questions:
         if question.kind == QuestionKind.file or question.id not in draft.answers:
@@ -238,7 +241,7 @@ def revisions_since(application: Application, version: int) -> list[ApplicationR
 
 def checklist(application: Application) -> list[str]:
     """What is still missing before the application can be submitted (empty: ready)."""
-    missing = [f"{CORE_LABELS[key]}" for key in CORE_FIELDS if getattr(application, key) in (None, "")]
+    missing = [CORE_LABELS[key] for key in required_core(application.challenge) if getattr(application, key) in (None, "")]
     answers = {a.question_id: a for a in application.answers}
     files = {a.question_id for a in application.attachments if a.question_id}
     for question in application.challenge.questions:
@@ -258,6 +261,12 @@ def checklist(application: Application) -> list[str]:
         if row is None or not row.operating_expenses_cents:
             missing.append(f"Four-year plan: year {year}")
     return missing
+
+
+def school_facts(application: Application) -> list[tuple[str, str]]:
+    """The school's facts its track asks for, as (label, shown value), for the read-only pages."""
+    return [(CORE_LABELS[key], "" if getattr(application, key) is None else str(getattr(application, key)))
+            for key in SCHOOL_FIELDS[Track(application.challenge.track)]]
 
 
 def closing_text(challenge: Challenge) -> str:

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, RadioF
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from incubator.challenges.models import Question, QuestionKind
+from incubator.challenges.models import MODEL_ELEMENT_KEYS, MODEL_ELEMENTS, Challenge, Question, QuestionKind, Track
 from incubator.core.errors import ValidationFailed
 from incubator.core.forms import BaseForm, is_plain_id, strip
 from incubator.core.money import parse_dollars
@@ -169,20 +169,41 @@ def question_field(question: Question):
     return None  # file questions are answered by uploading
 
 
+def _length(limit: int):
+    return Length(max=limit, message=f"At most {limit} characters.")
+
+
+# The core fields, made afresh for each challenge's form: whether a field is needed to submit
+# (its * and flag) depends on the challenge's track and on the model elements it requires.
+_CORE_FIELD_MAKERS = {
+    "school_name": lambda needed: StringField("School name", filters=[strip], validators=[*needed, _length(200)]),
+    "grades": lambda needed: StringField("Grades served", filters=[strip], description="For example K-8 or 9-12.",
+                                         validators=[*needed, _length(40)]),
+    "launch_year": lambda needed: IntegerField("Planned launch year", validators=[*needed,
+        Optional(), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100.")]),
+    "target_enrollment": lambda needed: IntegerField("Target enrollment", validators=[*needed,
+        Optional(), NumberRange(min=1, max=100_000, message="Enter a number of students between 1 and 100,000.")]),
+    "current_grades": lambda needed: StringField("Grades served today", filters=[strip], description="For example K-8 or 9-12.",
+                                                 validators=[*needed, _length(40)]),
+    "current_enrollment": lambda needed: IntegerField("Current enrollment", description="Students enrolled this school year.",
+        validators=[*needed, Optional(), NumberRange(min=1, max=100_000,
+                                                     message="Enter a number of students between 1 and 100,000.")]),
+    "transition_year": lambda needed: IntegerField("Transition year",
+        description="The school year the transition begins, e.g. 2027 for 2027-28.", validators=[*needed,
+        Optional(), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100.")]),
+    "neighbourhood": lambda needed: StringField("Neighbourhood", filters=[strip], validators=[*needed, _length(200)]),
+}
+
+
+def _element_maker(label: str):
+    return lambda needed: TextAreaField(label, filters=[strip], validators=[*needed, Length(max=LONG_TEXT_MAX)])
+
+
+_CORE_FIELD_MAKERS.update({key: _element_maker(label) for key, label in MODEL_ELEMENTS})
+
+
 class _ApplicationFormBase(BaseForm):
     version = HiddenField()
-    school_name = StringField("School name", filters=[strip], validators=[NEEDED, Length(max=200, message="At most 200 characters.")])
-    grades = StringField("Grades served", filters=[strip], description="For example K-8 or 9-12.",
-                         validators=[NEEDED, Length(max=40, message="At most 40 characters.")])
-    launch_year = IntegerField("Planned launch year", validators=[NEEDED,
-        Optional(), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100.")])
-    target_enrollment = IntegerField("Target enrollment", validators=[NEEDED,
-        Optional(), NumberRange(min=1, max=100_000, message="Enter a number of students between 1 and 100,000.")])
-    neighbourhood = StringField("Neighbourhood", filters=[strip], validators=[NEEDED, Length(max=200, message="At most 200 characters.")])
-    learner_profiles = TextAreaField("Learner profiles", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
-    personal_learning_paths = TextAreaField("Personal learning paths", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
-    competency_based_progression = TextAreaField("Competency-based progression", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
-    flexible_learning_environments = TextAreaField("Flexible learning environments", filters=[strip], validators=[NEEDED, Length(max=LONG_TEXT_MAX)])
 
     def validate_version(self, field):
         if not is_plain_id(field.data):
@@ -201,13 +222,32 @@ class _ApplicationFormBase(BaseForm):
         return valid
 
 
-CORE_FIELDS = ("school_name", "grades", "launch_year", "target_enrollment", "neighbourhood", "learner_profiles",
-               "personal_learning_paths", "competency_based_progression", "flexible_learning_environments")
-REQUIRED_CORE = CORE_FIELDS  # every core field is needed to submit
+# The school's facts asked on each track: a new school plans a launch, an existing school a transition.
+SCHOOL_FIELDS = {
+    Track.new_school: ("school_name", "grades", "launch_year", "target_enrollment", "neighbourhood"),
+    Track.school_transition: ("school_name", "current_grades", "current_enrollment", "transition_year", "neighbourhood"),
+}
+NUMBER_FIELDS = frozenset({"launch_year", "target_enrollment", "current_enrollment", "transition_year"})
+# Every core column of an application, whatever the track.
+CORE_FIELDS = tuple(dict.fromkeys(SCHOOL_FIELDS[Track.new_school] + SCHOOL_FIELDS[Track.school_transition]
+                                  + MODEL_ELEMENT_KEYS))
 
 
-def application_form_class(questions: list[Question]) -> type[BaseForm]:
-    attrs = {}
+def core_fields(challenge: Challenge) -> tuple[str, ...]:
+    """The core fields a team of this challenge fills in, in the order they are shown."""
+    return SCHOOL_FIELDS[Track(challenge.track)] + MODEL_ELEMENT_KEYS
+
+
+def required_core(challenge: Challenge) -> tuple[str, ...]:
+    """The core fields needed to submit: the track's school facts and the model elements the challenge requires."""
+    required = set(challenge.required_elements or ())
+    return SCHOOL_FIELDS[Track(challenge.track)] + tuple(key for key in MODEL_ELEMENT_KEYS if key in required)
+
+
+def application_form_class(challenge: Challenge) -> type[BaseForm]:
+    needed = set(required_core(challenge))
+    attrs = {key: _CORE_FIELD_MAKERS[key]([NEEDED] if key in needed else []) for key in core_fields(challenge)}
+    questions = challenge.questions
     for question in questions:
         made = question_field(question)
         if made is not None and question.is_required:

@@ -89,6 +89,10 @@ class Application(db.Model):
     launch_year: Mapped[int | None]
     target_enrollment: Mapped[int | None]
     neighbourhood: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The school_transition track: an existing school describes where it stands and when it moves.
+    current_grades: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    current_enrollment: Mapped[int | None]
+    transition_year: Mapped[int | None]
     learner_profiles: Mapped[str] = mapped_column(sa.Text, default="")
     personal_learning_paths: Mapped[str] = mapped_column(sa.Text, default="")
     competency_based_progression: Mapped[str] = mapped_column(sa.Text, default="")

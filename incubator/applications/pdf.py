@@ -23,7 +23,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from incubator.applications.editing import CORE_LABELS, answer_text
-from incubator.applications.forms import CORE_FIELDS
+from incubator.applications.forms import core_fields
 from incubator.challenges.models import QuestionKind
 from incubator.core.money import format_cents
 from incubator.core.timeutil import format_local
@@ -160,7 +160,7 @@ class _Renderer:
             self.markup("Team: " + self.clean(", ".join(m.user.display_name for m in application.team.members))),
         ]
         self.heading(story, "The school")
-        for key in CORE_FIELDS:
+        for key in core_fields(challenge):  # the track's own school facts
             story.append(self.para(CORE_LABELS[key], "question"))
             story.extend(self.answer(getattr(application, key)))
         answers = {a.question_id: a for a in application.answers}

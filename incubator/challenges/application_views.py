@@ -4,11 +4,12 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from incubator.applications.editing import school_facts
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges import forms, listing, screening
 from incubator.challenges.export import stream_csv
-from incubator.challenges.models import Challenge, QuestionKind
+from incubator.challenges.models import MODEL_ELEMENTS, Challenge, QuestionKind
 from incubator.challenges.views import bp
 from incubator.core.audit import AuditEvent
 from incubator.core.errors import DomainError
@@ -60,7 +61,8 @@ def _render_application(challenge: Challenge, application: Application, form, st
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(20)).all()
     return render_template("challenges/application.html", history=history, challenge=challenge, application=application,
                            questions=questions, answers=answers, form=form, Status=Status,
-                           QuestionKind=QuestionKind, pdf_url=pdf_url,
+                           QuestionKind=QuestionKind, pdf_url=pdf_url, school_facts=school_facts(application),
+                           model_elements=MODEL_ELEMENTS,
                            attachment_url=lambda f: url_for("applications.download", application_id=application.id,
                                                             attachment_id=f.id)), status
 

@@ -41,12 +41,27 @@ QUESTIONS = [
 ]
 
 
+TRANSITION_SLUG = "nola-school-transition"
+TRANSITION_SUMMARY = """\
+Planning grants for **existing** New Orleans public schools that want to move to personalized
+learning: learner profiles, personal learning paths and competency-based progression.
+
+- Up to **two schools** receive a **$100,000 planning grant** for the school year of their transition.
+"""
+TRANSITION_QUESTIONS = [
+    dict(kind=QuestionKind.long_text, label="What will change for students in the first year of the transition?",
+         word_limit=300, is_required=True),
+    dict(kind=QuestionKind.yes_no, label="Has your school board approved the transition plan?", is_required=True),
+]
+
+
 def _five_pm(day, tz_name: str) -> datetime:
     return from_local(datetime.combine(day, time(17, 0)), tz_name)
 
 
 @seeder
 def seed_challenges(org: Organisation) -> None:
+    _seed_transition_challenge(org)
     if db.session.scalar(sa.select(Challenge.id).where(Challenge.slug == DEMO_SLUG)) is not None:
         return
     now = utcnow()
@@ -63,3 +78,23 @@ def seed_challenges(org: Organisation) -> None:
         challenge.questions.append(Question(position=position, **values))
     db.session.flush()
     audit.record(None, "challenge.created", challenge, slug=DEMO_SLUG, source="demo")
+
+
+def _seed_transition_challenge(org: Organisation) -> None:
+    """An open school_transition challenge that requires three of the four model elements."""
+    if db.session.scalar(sa.select(Challenge.id).where(Challenge.slug == TRANSITION_SLUG)) is not None:
+        return
+    today = local(utcnow(), org.timezone).date()
+    challenge = Challenge(
+        organisation=org, title="New Orleans School Transition Grants", slug=TRANSITION_SLUG,
+        track=Track.school_transition, status=ChallengeStatus.published, summary_md=TRANSITION_SUMMARY,
+        opens_at=_five_pm(today - timedelta(days=14), org.timezone),
+        closes_at=_five_pm(today + timedelta(days=21), org.timezone), slots=2,
+        grant_pool_cents=20_000_000, planning_grant_cents=10_000_000,
+        required_elements=["learner_profiles", "personal_learning_paths", "competency_based_progression"],
+    )
+    db.session.add(challenge)
+    for position, values in enumerate(TRANSITION_QUESTIONS, start=1):
+        challenge.questions.append(Question(position=position, **values))
+    db.session.flush()
+    audit.record(None, "challenge.created", challenge, slug=TRANSITION_SLUG, source="demo")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from incubator.applications.editing import YES_NO_LABELS
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.challenges.listing import Filters, applications_query
-from incubator.challenges.models import Challenge, QuestionKind
+from incubator.challenges.models import Challenge, QuestionKind, Track
 from incubator.core.money import format_cents
 from incubator.core.timeutil import format_local
 from incubator.extensions import db
@@ -30,6 +30,9 @@ CORE_COLUMNS = [
     ("Grades", lambda a, tz: a.grades),
     ("Launch year", lambda a, tz: a.launch_year),
     ("Target enrollment", lambda a, tz: a.target_enrollment),
+    ("Grades served today", lambda a, tz: a.current_grades),
+    ("Current enrollment", lambda a, tz: a.current_enrollment),
+    ("Transition year", lambda a, tz: a.transition_year),
     ("Neighbourhood", lambda a, tz: a.neighbourhood),
     ("Learner profiles", lambda a, tz: a.learner_profiles),
     ("Personal learning paths", lambda a, tz: a.personal_learning_paths),
@@ -37,6 +40,11 @@ CORE_COLUMNS = [
     ("Flexible learning environments", lambda a, tz: a.flexible_learning_environments),
     ("Screening reason", lambda a, tz: a.screening_reason),
 ]
+# The columns of the school's facts that the other track asks for, left out of a challenge's export.
+NOT_ASKED = {
+    Track.new_school: {"Grades served today", "Current enrollment", "Transition year"},
+    Track.school_transition: {"Grades", "Launch year", "Target enrollment"},
+}
 PLAN_COLUMNS = [
     ("enrollment", lambda y: y.enrollment),
     ("per-pupil revenue", lambda y: format_cents(y.per_pupil_revenue_cents)),
@@ -74,7 +82,8 @@ def rows(challenge_id: int, filters: Filters) -> Iterator[list]:
     challenge = db.session.get(Challenge, challenge_id)
     questions = sorted(challenge.questions, key=lambda q: (q.position, q.id))
     tz = challenge.timezone
-    header = [name for name, _ in CORE_COLUMNS] + [q.label for q in questions]
+    core = [(name, get) for name, get in CORE_COLUMNS if name not in NOT_ASKED[Track(challenge.track)]]
+    header = [name for name, _ in core] + [q.label for q in questions]
     header += [f"Year {n} {name}" for n in range(1, 5) for name, _ in PLAN_COLUMNS]
     yield header
     ids = db.session.scalars(applications_query(challenge, filters).with_only_columns(Application.id)).all()
@@ -93,7 +102,7 @@ def rows(challenge_id: int, filters: Filters) -> Iterator[list]:
                 continue
             answers = {a.question_id: a for a in application.answers}
             years = {y.year_number: y for y in application.financial_years}
-            row = [get(application, tz) for _, get in CORE_COLUMNS]
+            row = [get(application, tz) for _, get in core]
             row += [answer_text(answers.get(q.id), q, application.attachments) for q in questions]
             for n in range(1, 5):
                 year = years.get(n)

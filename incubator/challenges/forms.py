@@ -2,10 +2,11 @@
 from decimal import Decimal
 
 from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, RadioField, SelectField,
-                     StringField, TextAreaField)
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from incubator.challenges.models import QuestionKind, Track
+from incubator.challenges.models import MODEL_ELEMENT_KEYS, MODEL_ELEMENTS, QuestionKind, Track
 from incubator.core.errors import ValidationFailed
 from incubator.core.forms import BaseForm, strip
 from incubator.core.money import parse_dollars
@@ -40,6 +41,15 @@ class FiniteDecimalField(DecimalField):
             raise ValueError("Enter a number.")
 
 
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        if any(value not in dict(self.choices) for value in self.data or []):
+            raise ValidationError("Choose among the options shown.")
+
+
 class ChallengeForm(BaseForm):
     organisation_id = SelectField("Organisation", coerce=int, validate_choice=True)
     title = StringField("Title", filters=[strip], validators=[
@@ -60,6 +70,10 @@ class ChallengeForm(BaseForm):
         description="How many teams can be selected.")
     grant_pool = MoneyField("Grant pool (USD)", default="0", description="In dollars, e.g. 300000.")
     planning_grant = MoneyField("Default planning grant (USD)", default="100000", description="In dollars, e.g. 100000.")
+    required_elements = CheckboxesField(
+        "Model elements required to submit", choices=list(MODEL_ELEMENTS), default=list(MODEL_ELEMENT_KEYS),
+        description="Teams describe all four elements of their personalized-learning model; "
+                    "an application cannot be submitted until the ticked ones are filled in.")
 
     def show_zone(self, tz_name: str) -> None:
         """Name the zone the times are typed in, next to each time field."""

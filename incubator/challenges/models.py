@@ -21,6 +21,17 @@ class Track(StrEnum):
         return {"new_school": "New school", "school_transition": "School transition"}[self.value]
 
 
+# The four elements of the personalized-learning model every application describes, in order.
+# A challenge names the ones a team must describe before it can submit.
+MODEL_ELEMENTS = (
+    ("learner_profiles", "Learner profiles"),
+    ("personal_learning_paths", "Personal learning paths"),
+    ("competency_based_progression", "Competency-based progression"),
+    ("flexible_learning_environments", "Flexible learning environments"),
+)
+MODEL_ELEMENT_KEYS = tuple(key for key, _ in MODEL_ELEMENTS)
+
+
 class QuestionKind(StrEnum):
     short_text = "short_text"
     long_text = "long_text"
@@ -61,6 +72,9 @@ class Challenge(db.Model):
     grant_pool_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     planning_grant_cents: Mapped[int] = mapped_column(sa.BigInteger, default=10_000_000)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    # Which MODEL_ELEMENTS are needed to submit (all four unless staff choose otherwise).
+    required_elements: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: list(MODEL_ELEMENT_KEYS), server_default=sa.text(
+        """'["learner_profiles", "personal_learning_paths", "competency_based_progression", "flexible_learning_environments"]'"""))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -79,6 +93,11 @@ class Challenge(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ChallengeStatus.published
+
+    @property
+    def required_element_labels(self) -> list[str]:
+        required = set(self.required_elements or [])
+        return [label for key, label in MODEL_ELEMENTS if key in required]
 
     def has_opened(self, now: datetime) -> bool:
         """The opening time has passed (whether or not the challenge was published)."""

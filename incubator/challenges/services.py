@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from incubator.accounts.models import Organisation, Role, User
 from incubator.challenges import lifecycle
-from incubator.challenges.models import Challenge, ChallengeSlugRedirect, Question, QuestionKind, Track
+from incubator.challenges.models import (MODEL_ELEMENT_KEYS, Challenge, ChallengeSlugRedirect, Question, QuestionKind,
+                                         Track)
 from incubator.challenges.states import ChallengeStatus
 from incubator.core import audit, permissions
 from incubator.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
@@ -48,6 +49,8 @@ class ChallengeData:
     slots: int
     grant_pool_cents: int
     planning_grant_cents: int
+    # None keeps what the challenge has (all four for a new one).
+    required_elements: list[str] | None = None
 
 
 @dataclass
@@ -93,6 +96,8 @@ def save_challenge(challenge: Challenge | None, data: ChallengeData, *, actor: U
         raise ValidationFailed("A challenge has at least one slot.")
     if data.grant_pool_cents < 0 or data.planning_grant_cents < 0:
         raise ValidationFailed("Amounts cannot be negative.")
+    if data.required_elements is not None and not set(data.required_elements) <= set(MODEL_ELEMENT_KEYS):
+        raise ValidationFailed("Choose the required model elements among the four shown.")
     opens_at = data.opens_at
     if challenge is not None and challenge.questions_locked(now):
         # The form has minute precision: the same minute means "unchanged".
@@ -116,6 +121,10 @@ def save_challenge(challenge: Challenge | None, data: ChallengeData, *, actor: U
         "opens_at": opens_at, "closes_at": data.closes_at, "slots": data.slots,
         "grant_pool_cents": data.grant_pool_cents, "planning_grant_cents": data.planning_grant_cents,
     }
+    if data.required_elements is not None:  # stored in the model's order, once each
+        fields["required_elements"] = [key for key in MODEL_ELEMENT_KEYS if key in data.required_elements]
+    elif created:
+        fields["required_elements"] = list(MODEL_ELEMENT_KEYS)
     changed = sorted(name for name, value in fields.items() if getattr(challenge, name) != value)
     for name, value in fields.items():
         setattr(challenge, name, value)

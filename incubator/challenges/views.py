@@ -104,6 +104,7 @@ def _challenge_data(form: forms.ChallengeForm, tz_name: str) -> services.Challen
         title=form.title.data, slug=form.slug.data, track=Track(form.track.data), summary_md=form.summary_md.data or "",
         opens_at=from_local(form.opens_at.data, tz_name), closes_at=from_local(form.closes_at.data, tz_name),
         slots=form.slots.data, grant_pool_cents=form.grant_pool.cents, planning_grant_cents=form.planning_grant.cents,
+        required_elements=list(form.required_elements.data or []),
     )
 
 

@@ -26,11 +26,12 @@ QUESTIONS = [
 def make_challenge(org):
     counter = iter(range(1, 10**6))
 
-    def make(*, organisation=None, opens_at=None, closes_at=None, questions=QUESTIONS, title=None):
+    def make(*, organisation=None, opens_at=None, closes_at=None, questions=QUESTIONS, title=None,
+             track=Track.new_school, **values):
         n = next(counter)
         now = utcnow()
         challenge = Challenge(organisation=organisation or org, title=title or f"Future of School Challenge {n}",
-                              slug=f"future-{n}", track=Track.new_school, status=ChallengeStatus.published,
+                              slug=f"future-{n}", track=track, **{"status": ChallengeStatus.published, **values},
                               opens_at=opens_at or now - timedelta(days=10), closes_at=closes_at or now + timedelta(days=10))
         for position, (kind, label, extra) in enumerate(questions):
             challenge.questions.append(Question(position=position, kind=kind, label=label, is_required=True, **extra))

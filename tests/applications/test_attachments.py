@@ -134,6 +134,28 @@ def test_a_hostile_filename_is_kept_only_as_harmless_text(make_client, member, a
     assert "passwd&lt;script&gt;.pdf" in client.get(f"/applications/{application.id}").text
 
 
+@pytest.mark.parametrize("name, shown", [
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),            # right-to-left override: would read "invoiceexe.pdf"
+    ("report\u202a\u202b\u202c\u202d.pdf", "report.pdf"),  # embeddings and the pop
+    ("\u2066plan\u2067\u2068\u2069.pdf", "plan.pdf"),      # isolates
+    ("bud\u200bget\u200e\u200f\ufeff\u00ad.pdf", "budget.pdf"),  # zero-width, marks, BOM, soft hyphen
+    ("\u202e", "attachment"),
+])
+def test_direction_overrides_and_invisible_characters_are_stripped_from_file_names(
+        make_client, member, application, name, shown):
+    client = make_client(member)
+    response = upload(client, application, PDF, name)
+    assert response.status_code == 302
+    attachment = db.session.scalar(db.select(Attachment))
+    assert attachment.original_filename == shown
+    page = client.get(f"/applications/{application.id}").text
+    assert shown in page and "\u202e" not in page and "\u2066" not in page
+    download = client.get(f"/applications/{application.id}/attachments/{attachment.id}")
+    disposition = download.headers["Content-Disposition"]
+    assert "%E2%80%AE" not in disposition.upper() and "\u202e" not in disposition
+    assert shown.removesuffix(".pdf") in disposition
+
+
 def test_a_member_removes_a_file_and_it_leaves_the_disk(app, make_client, member, application):
     client = make_client(member)
     upload(client, application, PDF, "plan.pdf")

@@ -10,15 +10,33 @@ def test_the_demo_seed_makes_teams_in_each_state_and_can_run_twice(app):
         result = runner.invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
     db.session.expire_all()
-    assert db.session.scalar(db.select(db.func.count(Team.id))) == 3
+    assert db.session.scalar(db.select(db.func.count(Team.id))) == 4
     statuses = {a.team.name: a.status for a in db.session.scalars(db.select(Application))}
     assert statuses == {"Bayou Learning Lab": Status.draft, "Second Line Designers": Status.submitted,
-                        "Crescent Studio": Status.eligible}
+                        "Crescent Studio": Status.eligible, "Lakeview Transition Team": Status.submitted}
     bayou = db.session.scalar(db.select(Team).filter_by(name="Bayou Learning Lab"))
     assert sorted(m.user.email for m in bayou.members) == ["lead@example.org", "member@example.org"]
     assert bayou.lead.email == "lead@example.org"
-    submitted = db.session.scalar(db.select(Application).filter_by(status=Status.submitted))
-    assert submitted.pdf_sha256
+    assert all(a.pdf_sha256 for a in db.session.scalars(db.select(Application).filter_by(status=Status.submitted)))
+
+
+def test_the_demo_has_a_school_transition_challenge_with_an_application_staff_can_read(app, make_client):
+    from incubator.accounts.models import User
+    from incubator.challenges.models import Track
+    from incubator.core.demo import DEMO_PASSWORD
+
+    app.test_cli_runner().invoke(args=["demo", "seed"])
+    transition = db.session.scalar(db.select(Application).join(Application.challenge).where(
+        Application.challenge.has(track=Track.school_transition)))
+    assert transition.challenge.required_elements == [
+        "learner_profiles", "personal_learning_paths", "competency_based_progression"]
+    assert (transition.current_grades, transition.current_enrollment) == ("6-8", 410)
+    assert transition.launch_year is None and transition.target_enrollment is None
+    staff = db.session.scalar(db.select(User).filter_by(email="staff@example.org"))
+    client = make_client()
+    client.login(staff, password=DEMO_PASSWORD)
+    page = client.get(f"/challenges/{transition.challenge_id}/applications/{transition.id}").text
+    assert "Lakeview Middle School" in page and "Current enrollment" in page and "Transition year" in page
 
 
 def test_the_demo_lead_sees_the_draft_on_the_dashboard(app, make_client):

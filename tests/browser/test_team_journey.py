@@ -118,3 +118,34 @@ def test_a_team_forms_drafts_together_submits_and_gets_its_receipt_and_pdf(
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
     expect(page.get_by_role("link", name="Edit the application")).to_have_count(0)
+
+
+def test_a_team_whose_challenge_closed_is_told_so_on_its_draft_and_cannot_submit(page, sign_in, make_user, org):
+    from incubator.applications.models import Application, Team, TeamMember
+
+    lead = make_user("lead@example.org", name="Lee Lead")
+    now = utcnow()
+    challenge = Challenge(organisation=org, title="Spring Design Challenge", slug="spring-closed",
+                          track=Track.new_school, status=ChallengeStatus.published, opens_at=now - timedelta(days=30), closes_at=now - timedelta(hours=2))
+    team = Team(name="Bayou Learning Lab")
+    team.members.append(TeamMember(user=lead, is_lead=True))
+    application = Application(team=team, challenge=challenge, school_name="Bayou Community School")
+    db.session.add_all([challenge, team, application])
+    db.session.commit()
+
+    sign_in(page, lead)
+    page.goto(f"/applications/{application.id}/edit")
+    notice = page.get_by_role("alert").filter(has_text="Spring Design Challenge has closed")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("can no longer be submitted")
+    expect(page.get_by_text("Still missing before you can submit")).to_have_count(0)
+
+    # Saving still keeps the team's work, and says plainly that it will not be submitted.
+    page.get_by_label("Neighbourhood").fill("Mid-City")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved, but Spring Design Challenge closed at")).to_be_visible()
+    expect(page.get_by_label("Neighbourhood")).to_have_value("Mid-City")
+
+    page.goto(f"/applications/{application.id}/submit")
+    expect(page.get_by_role("heading", name="Spring Design Challenge has closed")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit the application")).to_have_count(0)

@@ -45,7 +45,10 @@ def test_the_demo_challenge_is_open_and_seeding_twice_changes_nothing(app):
     db.session.commit()
 
     challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == DEMO_SLUG))
-    assert db.session.scalar(sa.select(sa.func.count(Challenge.id))) == 1
+    # The new-school challenge and a school-transition one, once each.
+    assert db.session.scalar(sa.select(sa.func.count(Challenge.id))) == 2
+    transition = db.session.scalar(sa.select(Challenge).where(Challenge.slug != DEMO_SLUG))
+    assert transition.track == Track.school_transition and transition.is_open(utcnow())
     assert challenge.title == "New Orleans Future of School Challenge" and challenge.track == Track.new_school
     assert challenge.slots == 3 and challenge.planning_grant_cents == 10_000_000
     closes = local(challenge.closes_at, "America/Chicago")
