@@ -175,3 +175,53 @@ def test_the_staff_applications_list_fits_a_phone(page, sign_in, shots, staff, c
     expect(page.get_by_role("heading", name="Screening")).to_be_visible()
     shots(page, f"staff-application-{viewport['width']}")
     assert_fits(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_staff_pages_and_the_eligible_team_page_fit_a_phone(page, sign_in, shots, staff, admin, challenge, draft, lead,
+                                                            viewport):
+    import secrets
+
+    from incubator.applications.models import Attachment
+
+    draft.status, draft.submitted_at, draft.screened_at = Status.eligible, utcnow(), utcnow()
+    draft.attachments.append(Attachment(original_filename=LONG + ".pdf", stored_name=secrets.token_hex(20),
+                                        content_type="application/pdf", size_bytes=193, sha256="0" * 64))
+    db.session.commit()
+    page.set_viewport_size(viewport)
+    sign_in(page, lead)
+    page.goto(f"/applications/{draft.id}")
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
+    expect(page.get_by_role("cell", name="193 bytes")).to_be_visible()
+    shots(page, f"team-application-{viewport['width']}")
+    assert_fits(page)
+    page.goto("/applications/teams")
+    assert_fits(page)
+
+    page.context.clear_cookies()
+    sign_in(page, staff)
+    for path in ("/dashboard", "/challenges/manage", f"/challenges/{challenge.id}",
+                 f"/challenges/{challenge.id}/applications/{draft.id}"):
+        page.goto(path)
+        shots(page, f"staff{path.replace('/', '-')}-{viewport['width']}")
+        assert_fits(page)
+
+    page.context.clear_cookies()
+    sign_in(page, admin)
+    for path in ("/admin/users", "/admin/organisations", "/admin/audit", "/admin/outbox"):
+        page.goto(path)
+        shots(page, f"admin{path.replace('/', '-')}-{viewport['width']}")
+        assert_fits(page)
+
+
+def test_the_favicon_loads_without_a_csp_violation(page, live_server):
+    page.goto("/login")
+    icon = page.locator('link[rel="icon"]')
+    assert icon.get_attribute("type") == "image/svg+xml"
+    response = page.request.get(icon.get_attribute("href"))
+    assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+    # Drawn as an image on the page itself, within the Content-Security-Policy (img-src 'self').
+    drawn = page.evaluate("""href => new Promise(done => {
+        const img = new Image(); img.onload = () => done(img.naturalWidth); img.onerror = () => done(0); img.src = href;
+    })""", icon.get_attribute("href"))
+    assert drawn == 32
