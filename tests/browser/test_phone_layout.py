@@ -18,6 +18,7 @@ from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 700, "height": 1000}
 DESKTOP = {"width": 1280, "height": 900}
 LONG = "Bayou" + "x" * 195  # 200 characters, no place to break
 assert len(LONG) == 200
@@ -90,7 +91,7 @@ def draft(challenge, lead):
     return application
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("viewport", [PHONE, TABLET, DESKTOP], ids=["phone", "tablet", "desktop"])
 def test_the_plan_form_fits_a_phone_with_one_year_per_block(page, sign_in, shots, draft, lead, viewport):
     page.set_viewport_size(viewport)
     sign_in(page, lead)
