@@ -1,5 +1,6 @@
 """Forms of the applications domain. The application form is built per challenge:
 the core fields, one field per question and the four-year plan."""
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf.file import FileField
@@ -133,6 +134,12 @@ def _dollars(form, field):
             raise ValidationError(str(error)) from None
 
 
+def _states_word_limit(help_text: str | None, limit: int) -> bool:
+    """Whether the staff's own help text already gives the limit ("Up to 500 words.")."""
+    pattern = rf"(?<![\d,.])(?:{re.escape(f'{limit:,}')}|{limit})\s+words?\b"
+    return bool(help_text and re.search(pattern, help_text, re.IGNORECASE))
+
+
 def question_field(question: Question):
     label, help_text = question.label, question.help_text or None
     if question.kind == QuestionKind.short_text:
@@ -142,7 +149,8 @@ def question_field(question: Question):
         validators = [Length(max=LONG_TEXT_MAX, message=f"An answer is at most {LONG_TEXT_MAX:,} characters.")]
         if question.word_limit:
             validators.append(_word_limit(question.word_limit))
-            help_text = f"{help_text + ' ' if help_text else ''}At most {question.word_limit} words."
+            if not _states_word_limit(help_text, question.word_limit):  # one hint, not two
+                help_text = f"{help_text + ' ' if help_text else ''}At most {question.word_limit:,} words."
         return TextAreaField(label, description=help_text, filters=[strip], validators=validators,
                              render_kw={"data-word-limit": question.word_limit or "", "rows": 6})
     if question.kind == QuestionKind.number:

@@ -25,6 +25,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 from incubator.applications.editing import CORE_LABELS, answer_text
 from incubator.applications.forms import core_fields
 from incubator.challenges.models import QuestionKind
+from incubator.core.filesize import format_size
 from incubator.core.money import format_cents
 from incubator.core.timeutil import format_local
 
@@ -112,16 +113,6 @@ def styles(font: Fonts) -> dict[str, ParagraphStyle]:
     }
 
 
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    for unit in ("KB", "MB", "GB"):
-        size /= 1024
-        if size < 1024 or unit == "GB":
-            return f"{size:.1f} {unit}" if size < 10 else f"{size:.0f} {unit}"
-    return ""  # unreachable
-
-
 class _Renderer:
     def __init__(self, application):
         self.application = application
@@ -199,7 +190,7 @@ class _Renderer:
         story.append(self.para(title, "heading"))
 
     def file_line(self, attachment) -> str:
-        return f"{self.clean(attachment.original_filename)} ({human_size(attachment.size_bytes or 0)})"
+        return f"{self.clean(attachment.original_filename)} ({format_size(attachment.size_bytes)})"
 
     def submitted(self) -> str:
         return format_local(self.application.submitted_at, self.challenge.timezone)

@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from incubator.core.filesize import format_size
 from incubator.core.money import format_cents
 from incubator.core.timeutil import format_local, format_timeleft, utcnow
 
@@ -23,6 +24,12 @@ ERROR_TITLES = {
     429: "Too many attempts",
     500: "Something went wrong on our side",
 }
+
+
+def possessive(name) -> str:
+    """"Second Line Designers" -> "Second Line Designers'", "Bayou Lab" -> "Bayou Lab's"."""
+    name = str(name or "").rstrip()
+    return f"{name}'" if name[-1:] in ("s", "S") else f"{name}'s"
 
 
 def init_app(app):
@@ -72,6 +79,8 @@ def init_app(app):
 
     app.jinja_env.filters["cents"] = format_cents
     app.jinja_env.filters["timeleft"] = format_timeleft
+    app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["possessive"] = possessive
 
     @app.template_filter("local")
     def local_filter(moment, tz_name=None, fmt="%-d %b %Y, %H:%M %Z"):

@@ -35,3 +35,40 @@ document.addEventListener("submit", function (event) {
   target.insertBefore(flashes, heading ? heading.nextSibling : target.firstChild);
   target.scrollIntoView();
 })();
+
+// Tables on a phone: each row becomes a card whose cells are labeled with their column's
+// header (style.css shows the labels on narrow screens only). The table keeps its roles, so
+// a screen reader still hears it as a table; without this script, tables scroll in their wrapper.
+(function () {
+  var ROLES = { TABLE: "table", THEAD: "rowgroup", TBODY: "rowgroup", TFOOT: "rowgroup", TR: "row", TD: "cell" };
+  document.querySelectorAll(".table-wrap > table").forEach(function (table) {
+    var headerRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!headerRow) return;
+    var labels = [];
+    Array.prototype.forEach.call(headerRow.cells, function (cell) {
+      for (var i = 0; i < cell.colSpan; i++) labels.push(cell.textContent.replace(/\s+/g, " ").trim());
+    });
+    [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tfoot, tr, th, td")))
+      .forEach(function (element) {
+        if (element.hasAttribute("role")) return;
+        if (element.tagName === "TH") {
+          element.setAttribute("role", element.closest("thead") || element.scope === "col" ? "columnheader" : "rowheader");
+        } else {
+          element.setAttribute("role", ROLES[element.tagName]);
+        }
+      });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          var label = labels[column];
+          column += cell.colSpan;
+          if (cell.colSpan === 1 && label && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+          var blank = !cell.textContent.trim() && !cell.querySelector("input, select, textarea, button, img, svg, output");
+          if (blank) cell.classList.add("blank");
+        });
+      });
+    });
+    table.classList.add("stacks");
+  });
+})();

@@ -30,7 +30,7 @@ def test_staff_read_every_section_of_an_application(staff_client, application):
     db.session.commit()
     page = staff_client.get(url(application))
     assert page.status_code == 200
-    for text in ("Bayou Academy", "River Team", "lead@example.org", "member@example.org", "Four-year plan",
+    for text in ("Bayou Academy", "River Team", "lead@example.org", "member@example.org", "Four-year financial plan",
                  "Challenge questions", "Attachments", "Record decision"):
         assert text in page.text
     assert "<p>First paragraph.</p><p>&lt;b&gt;Second&lt;/b&gt; paragraph.</p>" in page.text

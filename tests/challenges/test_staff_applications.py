@@ -108,7 +108,7 @@ def test_the_csv_has_one_row_per_application_and_a_column_per_question(staff_cli
 
     assert len(rows) == 1
     row = dict(zip(header, rows[0]))
-    assert row["School name"] == "Bayou Academy" and row["Team"] == "River Team" and row["Grades"] == "K-5"
+    assert row["School name"] == "Bayou Academy" and row["Team"] == "River Team" and row["Grades served"] == "K-5"
     assert row["Status"] == "submitted" and row["Team lead"].endswith("@example.org")
     assert row["Motto"] == "Every child, every day"
     assert row["Groups engaged"] == "Parents; Teachers"
