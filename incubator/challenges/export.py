@@ -43,7 +43,7 @@ CORE_COLUMNS = [
 # The columns of the school's facts that the other track asks for, left out of a challenge's export.
 NOT_ASKED = {
     Track.new_school: {"Grades served today", "Current enrollment", "Transition year"},
-    Track.school_transition: {"Grades", "Launch year", "Target enrollment"},
+    Track.school_transition: {"Grades served", "Planned launch year", "Target enrollment"},
 }
 PLAN_COLUMNS = [
     ("enrollment", lambda y: y.enrollment),

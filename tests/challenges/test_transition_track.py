@@ -88,12 +88,12 @@ def test_the_transition_csv_has_the_transition_columns_and_not_the_launch_ones(s
     header, row = read_csv(staff_client.get(f"/challenges/{transition_challenge.id}/applications.csv"))
     values = dict(zip(header, row))
     assert (values["Grades served today"], values["Current enrollment"], values["Transition year"]) == ("6-8", "410", "2027")
-    assert not {"Grades", "Launch year", "Target enrollment"} & set(header)
+    assert not {"Grades served", "Planned launch year", "Target enrollment"} & set(header)
 
 
 def test_the_new_school_csv_keeps_its_columns(staff_client, open_challenge, make_application):
     make_application(open_challenge, launch_year=2028, target_enrollment=240)
     header, row = read_csv(staff_client.get(f"/challenges/{open_challenge.id}/applications.csv"))
     values = dict(zip(header, row))
-    assert (values["Launch year"], values["Target enrollment"]) == ("2028", "240")
+    assert (values["Planned launch year"], values["Target enrollment"]) == ("2028", "240")
     assert not {"Grades served today", "Current enrollment", "Transition year"} & set(header)
