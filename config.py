@@ -80,8 +80,9 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = True
-    # Redis outside development: limits shared by every web process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", ""))
+    # Redis outside development: limits shared by every web process. Unset here means
+    # "derived from REDIS_URL" by create_app (which also sees a REDIS_URL passed to it).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import config as settings
-from incubator.extensions import csrf, db, limiter, login_manager, migrate
+from incubator.extensions import csrf, db, limiter, limiter_storage_uri, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(settings.select(config_name))
     app.config.update(overrides)
     _refuse_unsafe_production(app)
+    _limiter_storage(app)
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,6 +68,15 @@ def _refuse_unsafe_production(app: Flask) -> None:
         raise RuntimeError("Production needs SECRET_KEY set to a long random value (32 characters or more).")
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("Production needs REDIS_URL (jobs and rate limits are shared through Redis).")
+
+
+def _limiter_storage(app: Flask) -> None:
+    # Production counts sign-in attempts in the jobs' Redis unless RATELIMIT_STORAGE_URI says otherwise.
+    uri = app.config.get("RATELIMIT_STORAGE_URI")
+    if not uri and app.config.get("REDIS_URL"):
+        uri = app.config["REDIS_URL"]
+    if uri:
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(uri)
 
 
 def _import_models() -> None:

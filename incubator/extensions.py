@@ -47,3 +47,14 @@ def client_address() -> str:
 
 
 limiter = Limiter(key_func=client_address, default_limits=[])
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """The Flask-Limiter storage URI for a URL the `redis` client accepts.
+
+    `redis://` and `rediss://` mean the same to both; a unix socket is `unix://` to redis
+    and `redis+unix://` to the limiter (which refuses `unix://` as an unknown scheme).
+    """
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
