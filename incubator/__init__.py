@@ -29,6 +29,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from incubator.core.arrival import StampArrival
+
+    app.wsgi_app = StampArrival(app.wsgi_app)  # outermost: the deadline counts from here
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
