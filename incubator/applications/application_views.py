@@ -205,7 +205,7 @@ def submit(application_id: int):
         # The deadline counts from when the click reached the portal, not from when a busy worker got to it.
         now = received_at()
         seen_version = int(form.version.data) if is_plain_id(form.version.data) else None
-        for attempt in range(SUBMIT_ATTEMPTS):
+        for _attempt in range(SUBMIT_ATTEMPTS):
             already = submission.already_submitted(application, current_user)
             if already:
                 flash(already, "success")
