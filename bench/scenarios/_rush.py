@@ -10,8 +10,6 @@ deadline" is exact however long a request waits for a gunicorn worker. The deadl
 the middle of the burst: most requests are handled after it.
 """
 import os
-import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -313,15 +311,14 @@ def wait_for_pdfs(application_ids: list[int], pdf_dir: Path, timeout: float) -> 
     from incubator.applications.models import Application
     from incubator.extensions import db
 
-    started, first = time.monotonic(), None
+    started = time.monotonic()
     while time.monotonic() - started < timeout:
         db.session.rollback()
-        rows = db.session.execute(sa.select(Application.pdf_path).where(Application.id.in_(application_ids))).all()
-        ready = sum(1 for path, in rows if path and (pdf_dir / path).exists())
-        if ready and first is None:
-            first = time.time()
-        if ready == len(application_ids):
-            return first, time.time()
+        paths = [pdf_dir / path if path else None for path, in db.session.execute(
+            sa.select(Application.pdf_path).where(Application.id.in_(application_ids)))]
+        if all(path is not None and path.exists() for path in paths):
+            written = [path.stat().st_mtime for path in paths]  # each file is written once, atomically
+            return min(written), max(written)
         time.sleep(0.25)
     return None
 
@@ -343,6 +340,3 @@ def summary(result: Burst, pdfs: tuple[float, float] | None) -> list[str]:
             f"max {times[-1]:.2f} s" if times else "submits: none",
             (f"PDFs: the first ready {pdfs[0] - result.started_at:.1f} s after the burst went out, "
              f"the last {pdfs[1] - result.started_at:.1f} s after") if pdfs else "PDFs: not all ready within the wait"]
-
-
-LOCATION_ID = re.compile(r"/applications/(\d+)$")

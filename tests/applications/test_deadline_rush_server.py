@@ -2,7 +2,6 @@
 moment through gunicorn on 127.0.0.1, with double-clicks, teammates saving at that moment and a
 few teams clicking after the deadline; `flask worker` processes send the receipts and make the
 PDFs. The driver is bench/scenarios/_rush.py (the benchmark runs it with 300 teams)."""
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
