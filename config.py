@@ -49,6 +49,9 @@ class Config:
 
     # Behind N reverse proxies, trust N X-Forwarded-* hops (client address, scheme, host).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # Behind PROXY_HOPS, the header in which the front proxy says when it received the request
+    # (e.g. X-Request-Start: t=<epoch>); deadlines count from then. Unset: the header is ignored.
+    REQUEST_START_HEADER = os.environ.get("REQUEST_START_HEADER") or None
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -83,8 +86,9 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = True
-    # Redis outside development: limits shared by every web process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", ""))
+    # Redis outside development: limits shared by every web process. Unset here means
+    # "derived from REDIS_URL" by create_app (which also sees a REDIS_URL passed to it).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

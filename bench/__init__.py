@@ -8,6 +8,10 @@ A scenario is a module in bench/scenarios/ with:
     REQUESTS = [(label, email, url)]    # email None = signed out; or a function
     def requests(): return [...]        #   that builds the list after seeding
 
+or, for a scenario that is not a table of pages (the deadline rush), instead of seed/requests:
+
+    def run(size, *, app, database_url, redis_url, workdir) -> list[str]: ...  # lines to print
+
 See bench/README.md. Run with `make bench` (or `python -m bench --help`).
 """
 import importlib
@@ -24,19 +28,20 @@ from incubator.core.demo import DEMO_PASSWORD as PASSWORD  # noqa: F401
 class Scenario:
     name: str
     size: int
-    seed: Callable[[int], None]
+    seed: Callable[[int], None] | None
     requests: Callable[[], list[tuple[str, str | None, str]]]
     module: str
+    run: Callable[..., list[str]] | None = None
 
 
 def _from_module(module: ModuleType) -> Scenario:
     name = getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
     build = getattr(module, "requests", None)
     if build is None:
-        fixed = list(module.REQUESTS)
+        fixed = list(getattr(module, "REQUESTS", []))
         build = lambda: fixed  # noqa: E731
-    return Scenario(name=name, size=int(getattr(module, "SIZE", 1000)), seed=module.seed,
-                    requests=build, module=module.__name__)
+    return Scenario(name=name, size=int(getattr(module, "SIZE", 1000)), seed=getattr(module, "seed", None),
+                    requests=build, module=module.__name__, run=getattr(module, "run", None))
 
 
 def discover() -> list[Scenario]:

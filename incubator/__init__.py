@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import config as settings
-from incubator.extensions import csrf, db, limiter, login_manager, migrate
+from incubator.extensions import csrf, db, limiter, limiter_storage_uri, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +22,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(settings.select(config_name))
     app.config.update(overrides)
     _refuse_unsafe_production(app)
+    _limiter_storage(app)
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from incubator.core.arrival import StampArrival
+
+    app.wsgi_app = StampArrival(app.wsgi_app)  # outermost: the deadline counts from here
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
@@ -67,6 +71,15 @@ def _refuse_unsafe_production(app: Flask) -> None:
         raise RuntimeError("Production needs SECRET_KEY set to a long random value (32 characters or more).")
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("Production needs REDIS_URL (jobs and rate limits are shared through Redis).")
+
+
+def _limiter_storage(app: Flask) -> None:
+    # Production counts sign-in attempts in the jobs' Redis unless RATELIMIT_STORAGE_URI says otherwise.
+    uri = app.config.get("RATELIMIT_STORAGE_URI")
+    if not uri and app.config.get("REDIS_URL"):
+        uri = app.config["REDIS_URL"]
+    if uri:
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(uri)
 
 
 def _import_models() -> None:

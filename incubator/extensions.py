@@ -56,3 +56,14 @@ def minutes_until_reset(request_limit) -> int:
 
     # reset_at is rounded up to the next whole second.
     return max(1, math.ceil((request_limit.reset_at - 1 - time.time()) / 60))
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """The Flask-Limiter storage URI for a URL the `redis` client accepts.
+
+    `redis://` and `rediss://` mean the same to both; a unix socket is `unix://` to redis
+    and `redis+unix://` to the limiter (which refuses `unix://` as an unknown scheme).
+    """
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url

@@ -4,9 +4,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from incubator.applications import attachments, editing, forms, jobs, submission
+from incubator.applications.lifecycle import ChangedMeanwhile
 from incubator.applications.models import Application, ApplicationRevision, Attachment, Team
 from incubator.applications.views import bp, team_page
 from incubator.challenges.models import MODEL_ELEMENTS, Challenge, Question, QuestionKind
+from incubator.core.arrival import received_at
 from incubator.core.errors import DomainError
 from incubator.core.forms import is_plain_id
 from incubator.core.permissions import can, visible_or_404
@@ -203,27 +205,49 @@ def delete_attachment(application_id: int, attachment_id: int):
     return redirect(url_for(".detail", application_id=application.id) + "#files")
 
 
+# A teammate's save (or a second click) between loading the application and freezing it makes
+# the compare-and-set fail; the submission then starts again on what is saved now.
+SUBMIT_ATTEMPTS = 3
+
+
 @bp.route("/<int:application_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(application_id: int):
     application = visible_or_404(Application, application_id)
-    form, status, error_text = forms.ConfirmForm(), 200, None
+    form, status, error_text = forms.SubmitForm(), 200, None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            submission.submit(application, actor=current_user, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            error_text, status = str(error), (422 if isinstance(error, submission.Incomplete) else 409)
-            flash(error_text, "error")
-        else:
-            db.session.commit()
-            flash("Application submitted. Every member of the team gets a receipt by email; "
-                  "the PDF copy will be ready here in a moment.", "success")
-            return redirect(url_for(".detail", application_id=application.id))
+        # The deadline counts from when the click reached the portal, not from when a busy worker got to it.
+        now = received_at()
+        seen_version = int(form.version.data) if is_plain_id(form.version.data) else None
+        for _attempt in range(SUBMIT_ATTEMPTS):
+            already = submission.already_submitted(application, current_user)
+            if already:
+                flash(already, "success")
+                return redirect(url_for(".detail", application_id=application.id))
+            try:
+                included = submission.submit(application, actor=current_user, now=now, seen_version=seen_version)
+            except ChangedMeanwhile as error:
+                db.session.rollback()
+                error_text, status = str(error), 409
+                application = visible_or_404(Application, application_id)
+                continue
+            except DomainError as error:
+                db.session.rollback()
+                error_text, status = str(error), (422 if isinstance(error, submission.Incomplete) else 409)
+            else:
+                db.session.commit()
+                note = submission.included_changes(included, now)
+                flash("Application submitted. " + (note + " " if note else "") + "Every member of the team gets a "
+                      "receipt by email; the PDF copy will be ready here in a moment.", "success")
+                return redirect(url_for(".detail", application_id=application.id))
+            break
+        flash(error_text, "error")
     elif not can(current_user, "submit", application):
         return redirect(url_for(".detail", application_id=application.id))
+    else:
+        form.version.data = str(application.version)
     return render_template("applications/submit.html", application=application, form=form,
                            missing=editing.checklist(application), closing=editing.closing_text(application.challenge),
                            is_open=application.challenge.is_open(utcnow()), closed=_is_closed(application),

@@ -43,6 +43,11 @@ class ConfirmForm(BaseForm):
     confirm = BooleanField("I understand")
 
 
+class SubmitForm(ConfirmForm):
+    # The version the submit page showed, so the confirmation can name saves made since.
+    version = HiddenField()
+
+
 class StartForm(BaseForm):
     challenge_id = IntegerField("Challenge", validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
 

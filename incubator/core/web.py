@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from incubator.core.filesize import format_size
 from incubator.core.money import format_cents
-from incubator.core.timeutil import format_local, format_timeleft, utcnow
+from incubator.core.timeutil import format_local, format_received_by, format_timeleft, utcnow
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -81,6 +81,7 @@ def init_app(app):
     app.jinja_env.filters["timeleft"] = format_timeleft
     app.jinja_env.filters["filesize"] = format_size
     app.jinja_env.filters["possessive"] = possessive
+    app.jinja_env.filters["received_by"] = format_received_by
 
     @app.template_filter("local")
     def local_filter(moment, tz_name=None, fmt="%-d %b %Y, %H:%M %Z"):

@@ -130,10 +130,13 @@ def complete_application(application):
 
 @pytest.fixture
 def freeze(monkeypatch):
-    """Set the clock the application views read (undone after the test)."""
+    """Set the clock the application views read and requests arrive by (undone after the test)."""
     from incubator.applications import application_views
+
+    from incubator.core import arrival
 
     def set_now(moment):
         monkeypatch.setattr(application_views, "utcnow", lambda: moment)
+        monkeypatch.setattr(arrival, "clock", lambda: moment.timestamp())  # when requests reach the portal
 
     return set_now
