@@ -7,6 +7,7 @@ A scenario is a module in bench/scenarios/ with:
     def seed(size): ...                 # runs in an app context; commits its data
     REQUESTS = [(label, email, url)]    # email None = signed out; or a function
     def requests(): return [...]        #   that builds the list after seeding
+    def figures(size): return [...]     # optional: other measurements, (what, figure, budget)
 
 See bench/README.md. Run with `make bench` (or `python -m bench --help`).
 """
@@ -27,6 +28,7 @@ class Scenario:
     seed: Callable[[int], None]
     requests: Callable[[], list[tuple[str, str | None, str]]]
     module: str
+    figures: Callable[[int], list[tuple[str, str, str]]] | None = None
 
 
 def _from_module(module: ModuleType) -> Scenario:
@@ -36,7 +38,7 @@ def _from_module(module: ModuleType) -> Scenario:
         fixed = list(module.REQUESTS)
         build = lambda: fixed  # noqa: E731
     return Scenario(name=name, size=int(getattr(module, "SIZE", 1000)), seed=module.seed,
-                    requests=build, module=module.__name__)
+                    requests=build, module=module.__name__, figures=getattr(module, "figures", None))
 
 
 def discover() -> list[Scenario]:
