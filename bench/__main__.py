@@ -153,8 +153,9 @@ def print_table(rows: list[dict], dialect: str, repeat: int) -> None:
     sys.stderr.flush()
     print()
     print(f"Incubator benchmarks on {dialect}, {repeat} requests per page (Flask test client, no network)")
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
+    if table:
+        print(line(headers))
+        print(line(["-" * w for w in widths]))
     for row in table:
         print(line(row))
     if any(r["sql_varies"] for r in rows):
