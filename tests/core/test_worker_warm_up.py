@@ -29,7 +29,7 @@ def run_flask_worker(app, queue_name: str) -> None:
                    check=True, timeout=120, capture_output=True)
 
 
-def test_a_work_horse_inherits_configured_mappers_loaded_fonts_and_the_job_modules(app):
+def test_a_work_horse_inherits_configured_mappers_fonts_statements_and_the_job_modules(app):
     job = queue("default").enqueue("tests.core.worker_probe.probe")
     run_flask_worker(app, "default")
     job = Job.fetch(job.id, connection=redis_connection())
@@ -38,6 +38,7 @@ def test_a_work_horse_inherits_configured_mappers_loaded_fonts_and_the_job_modul
     assert found["pid"] != os.getpid()
     assert found["mappers_pending"] is False, "the work horse had to configure the mappers itself"
     assert found["fonts_loaded"] is True, "the work horse had to load the PDF fonts itself"
+    assert found["compiled_statements"] > 0, "the work horse had to compile the mail job's statements itself"
     assert found["job_modules"] == ["incubator.core.mail", "incubator.applications.jobs"]
 
 
