@@ -2,6 +2,7 @@
 
 Jobs take ids, never ORM objects, and must be safe to run twice.
 """
+import gc
 import importlib
 import importlib.util
 import logging
@@ -147,6 +148,11 @@ def warm_up(app) -> list[str]:
         finally:
             db.session.remove()
             db.engine.dispose()
+    # What the parent holds now, every work horse shares copy-on-write, until something writes
+    # to it: a garbage collection in the horse would touch every object (and copy its page).
+    # Frozen objects are left out of collections, so a horse copies only what its job touches.
+    gc.collect()
+    gc.freeze()
     return names
 
 
