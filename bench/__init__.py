@@ -7,6 +7,7 @@ A scenario is a module in bench/scenarios/ with:
     def seed(size): ...                 # runs in an app context; commits its data
     REQUESTS = [(label, email, url)]    # email None = signed out; or a function
     def requests(): return [...]        #   that builds the list after seeding
+    def figures(size): return [...]     # optional: other measurements, (what, figure, budget)
 
 or, for a scenario that is not a table of pages (the deadline rush), instead of seed/requests:
 
@@ -32,6 +33,7 @@ class Scenario:
     requests: Callable[[], list[tuple[str, str | None, str]]]
     module: str
     run: Callable[..., list[str]] | None = None
+    figures: Callable[[int], list[tuple[str, str, str]]] | None = None
 
 
 def _from_module(module: ModuleType) -> Scenario:
@@ -41,7 +43,8 @@ def _from_module(module: ModuleType) -> Scenario:
         fixed = list(getattr(module, "REQUESTS", []))
         build = lambda: fixed  # noqa: E731
     return Scenario(name=name, size=int(getattr(module, "SIZE", 1000)), seed=getattr(module, "seed", None),
-                    requests=build, module=module.__name__, run=getattr(module, "run", None))
+                    requests=build, module=module.__name__, run=getattr(module, "run", None),
+                    figures=getattr(module, "figures", None))
 
 
 def discover() -> list[Scenario]:

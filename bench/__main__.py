@@ -87,11 +87,18 @@ def measure(app, scenario: Scenario, size: int, repeat: int, warmup: int) -> lis
         db.create_all()
         started = time.perf_counter()
         scenario.seed(size)
+        if db.engine.dialect.name == "postgresql":
+            # A production database has planner statistics; a freshly bulk-loaded one has none
+            # until autovacuum gets to it, and the plans (and figures) would vary with that race.
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
         seeded_in = time.perf_counter() - started
         db.session.remove()
         requests = scenario.requests()
         db.session.remove()
         engine = db.engine
+        figures = scenario.figures(size) if scenario.figures else []
+        db.session.remove()
     counter = StatementCounter()
     clients = {}
     rows = []
@@ -121,14 +128,19 @@ def measure(app, scenario: Scenario, size: int, repeat: int, warmup: int) -> lis
             sa.event.remove(engine, "before_cursor_execute", counter)
         times.sort()
         rows.append({
-            "scenario": scenario.name, "size": size, "label": label, "url": url, "status": status, "kb": size_kb,
+            "kind": "page", "scenario": scenario.name, "size": size, "label": label, "url": url, "status": status, "kb": size_kb,
             "median": statistics.median(times), "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
             "sql": max(statements), "sql_varies": min(statements) != max(statements), "seeded_in": seeded_in,
         })
+    for label, figure, budget in figures:
+        rows.append({"kind": "figure", "scenario": scenario.name, "size": size, "label": label, "figure": figure,
+                     "budget": budget, "seeded_in": seeded_in})
     return rows
 
 
 def print_table(rows: list[dict], dialect: str, repeat: int) -> None:
+    figures = [r for r in rows if r["kind"] == "figure"]
+    rows = [r for r in rows if r["kind"] == "page"]
     headers = ["scenario", "size", "page", "status", "KB", "median ms", "p95 ms", "SQL/request"]
     table = [[r["scenario"], f"{r['size']:,}", r["label"], str(r["status"]), f"{r['kb']:.1f}", f"{r['median']:.1f}", f"{r['p95']:.1f}",
               f"{r['sql']}{'*' if r['sql_varies'] else ''}"] for r in rows]
@@ -141,8 +153,9 @@ def print_table(rows: list[dict], dialect: str, repeat: int) -> None:
     sys.stderr.flush()
     print()
     print(f"Incubator benchmarks on {dialect}, {repeat} requests per page (Flask test client, no network)")
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
+    if table:
+        print(line(headers))
+        print(line(["-" * w for w in widths]))
     for row in table:
         print(line(row))
     if any(r["sql_varies"] for r in rows):
@@ -150,6 +163,15 @@ def print_table(rows: list[dict], dialect: str, repeat: int) -> None:
     bad = [r for r in rows if r["status"] != 200]
     if bad:
         print("Pages that did not answer 200: " + ", ".join(f"{r['label']} ({r['status']})" for r in bad))
+    if figures:
+        print()
+        headers = ["scenario", "what", "figure", "budget"]
+        table = [[r["scenario"], r["label"], r["figure"], r["budget"]] for r in figures]
+        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(headers)]
+        print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+        print("  ".join("-" * w for w in widths))
+        for row in table:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
 def main(argv=None) -> int:
@@ -196,8 +218,8 @@ def main(argv=None) -> int:
                     continue
                 print(f"[{scenario.name}] seeding size {size:,} ...", end=" ", flush=True, file=sys.stderr)
                 result = measure(app, scenario, size, args.repeat, args.warmup)
-                print(f"seeded in {result[0]['seeded_in']:.1f} s, measured {len(result)} pages" if result else "no requests",
-                      file=sys.stderr)
+                print(f"seeded in {result[0]['seeded_in']:.1f} s, measured {len(result)} pages and figures" if result
+                      else "no requests", file=sys.stderr)
                 rows.extend(result)
                 with app.app_context():
                     db.session.remove()
@@ -210,7 +232,7 @@ def main(argv=None) -> int:
         for line in lines:
             print("  " + line)
             failed = failed or line.startswith("FAILED")
-    return 1 if failed or any(r["status"] != 200 for r in rows) else 0
+    return 1 if failed or any(r["kind"] == "page" and r["status"] != 200 for r in rows) else 0
 
 
 if __name__ == "__main__":

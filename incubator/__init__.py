@@ -97,6 +97,7 @@ DOMAINS = ("challenges", "applications")
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
+    from incubator.accounts import audit_words as _accounts_audit_words  # noqa: F401 (how its events read)
     from incubator.accounts.views import admin_bp, auth_bp, invitations_bp
     from incubator.core.views import core_bp
 
@@ -105,7 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(invitations_bp)
     for domain in DOMAINS:
-        # Each domain registers its permission rules, dashboard panels and demo seeders on import.
-        for module in ("permissions", "panels", "demo"):
+        # Each domain registers its permission rules, dashboard panels, demo seeders and how its
+        # audit events read, on import.
+        for module in ("permissions", "panels", "demo", "audit_words"):
             importlib.import_module(f"incubator.{domain}.{module}")
         app.register_blueprint(importlib.import_module(f"incubator.{domain}.views").bp)

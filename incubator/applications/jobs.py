@@ -7,6 +7,7 @@ from flask import current_app
 
 from incubator.applications import pdf
 from incubator.applications.models import Application
+from incubator.core.jobs import on_warm_up
 from incubator.extensions import db
 
 
@@ -26,6 +27,12 @@ def render_application_pdf(application_id: int) -> str:
     store_pdf(application)
     db.session.commit()
     return "made"
+
+
+@on_warm_up
+def _load_fonts() -> None:
+    # Parsing the TrueType files costs a PDF job more than drawing it: do it once, before forking.
+    pdf.styles(pdf.fonts())
 
 
 def store_pdf(application: Application) -> None:

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.applications.editing import school_facts
 from incubator.applications.models import Application, Team, TeamMember
@@ -21,10 +21,11 @@ from incubator.extensions import db
 
 @bp.get("/<int:challenge_id>/applications")
 def applications(challenge_id: int):
-    challenge = visible_or_404(Challenge, challenge_id, "manage")
+    # The organisation comes with the challenge: the page shows times in its timezone.
+    challenge = visible_or_404(Challenge, challenge_id, "manage", options=[joinedload(Challenge.organisation)])
     filters = listing.Filters.from_args(request.args)
-    page = paginate(listing.applications_query(challenge, filters))
-    counts = listing.status_counts([challenge.id])[challenge.id]
+    counts, total = listing.list_counts(challenge, filters)
+    page = paginate(listing.applications_query(challenge, filters), scalars=False, total=total)
     return render_template("challenges/applications.html", challenge=challenge, page=page, filters=filters,
                            counts=counts, statuses=listing.STAFF_STATUSES, sorts=listing.SORT_LABELS)
 

@@ -1,7 +1,11 @@
 """Queries behind the list pages: open challenges, a challenge's applications, status counts.
 
 A fixed number of SQL statements whatever the number of applications: one count by
-status, one count of the filtered list and one page query that joins the team.
+status (which also counts the rows the filters match, so the pager needs no count of
+its own) and one page query of narrow rows. Each sort has an index that hands the
+database its rows in order (see the indexes after `Application`), so taking a page
+never sorts the whole challenge. Later lists of applications (the review ranking)
+follow the same shape: `ROW_COLUMNS` plus what they add, `list_counts` for the totals.
 """
 import re
 from dataclasses import dataclass
@@ -63,20 +67,59 @@ def open_challenges_query(now: datetime) -> sa.Select:
     )
 
 
+# What a row of the staff list shows: never the long answers, which would be read (and
+# sorted, on PostgreSQL) for every row only to be thrown away.
+ROW_COLUMNS = (Application.id, Application.school_name, Application.status, Application.submitted_at,
+               Team.name.label("team_name"))
+
+
+def _matches(q: str):
+    return sa.or_(Application.school_name.icontains(q, autoescape=True), Team.name.icontains(q, autoescape=True))
+
+
 def applications_query(challenge: Challenge, filters: Filters) -> sa.Select:
+    """The staff-visible applications of `challenge` that match `filters`, in order, as
+    rows of `ROW_COLUMNS` (id, school_name, status, submitted_at, team_name)."""
     query = (
-        sa.select(Application)
-        .join(Application.team)
-        .options(contains_eager(Application.team))
-        .where(Application.challenge_id == challenge.id)
+        sa.select(*ROW_COLUMNS)
+        .join(Team, Team.id == Application.team_id)
+        .where(Application.challenge_id == challenge.id, staff_visible())
     )
-    query = query.where(staff_visible())
     if filters.status:
         query = query.where(Application.status == Status(filters.status))
     if filters.q:
-        query = query.where(sa.or_(Application.school_name.icontains(filters.q, autoescape=True),
-                                   Team.name.icontains(filters.q, autoescape=True)))
+        query = query.where(_matches(filters.q))
     return query.order_by(*SORTS[filters.sort])
+
+
+def list_counts(challenge: Challenge, filters: Filters) -> tuple[dict[Status, int], int]:
+    """({status: number of applications}, how many staff-visible ones match `filters`), in one statement.
+
+    The per-status numbers are those of `status_counts` (drafts included, for "still
+    drafting"); the second number is the list's total, for the pager.
+    """
+    counted = sa.select(Application.status, sa.func.count())
+    if filters.q:
+        counted = (counted.add_columns(sa.func.count(sa.case((_matches(filters.q), 1))))
+                   .join(Team, Team.id == Application.team_id))
+    else:
+        counted = counted.add_columns(sa.func.count())
+    rows = db.session.execute(
+        counted.where(Application.challenge_id == challenge.id, _counted_in_status())
+        .group_by(Application.status))
+    counts, matching = {}, {}
+    for status, number, matched in rows:
+        counts[Status(status)] = number
+        matching[Status(status)] = matched
+    # Every staff status but withdrawn implies submitted_at (a CHECK constraint), and a withdrawn
+    # application is counted above only if it had been submitted: these are the staff-visible rows.
+    listed = [Status(filters.status)] if filters.status else STAFF_STATUSES
+    return counts, sum(matching.get(status, 0) for status in listed)
+
+
+def _counted_in_status():
+    # A draft withdrawn before it was submitted was never an application anyone saw.
+    return sa.or_(Application.status != Status.withdrawn, Application.submitted_at.is_not(None))
 
 
 def status_counts(challenge_ids: list[int]) -> dict[int, dict[Status, int]]:
@@ -86,8 +129,7 @@ def status_counts(challenge_ids: list[int]) -> dict[int, dict[Status, int]]:
         return counts
     rows = db.session.execute(
         sa.select(Application.challenge_id, Application.status, sa.func.count())
-        .where(Application.challenge_id.in_(challenge_ids),
-               sa.or_(Application.status != Status.withdrawn, Application.submitted_at.is_not(None)))
+        .where(Application.challenge_id.in_(challenge_ids), _counted_in_status())
         .group_by(Application.challenge_id, Application.status)
     )
     for challenge_id, status, number in rows:

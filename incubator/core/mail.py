@@ -4,6 +4,7 @@ With no MAIL_SERVER configured (the embedded default) a message is written to
 the log and stays readable on the admin Outbox page, so the demo works end to end.
 """
 import logging
+import os
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -101,13 +102,70 @@ def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _deliver(email: EmailMessage, config) -> None:
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+# One open SMTP connection per process, reused by the jobs it runs one after another
+# (connecting, STARTTLS and AUTH cost more than sending). It is keyed by the process id,
+# so a forked work horse never writes on its parent's socket, and by the settings.
+_connection: dict = {}
+
+
+def _smtp_settings(config) -> tuple:
+    return (os.getpid(), config["MAIL_SERVER"], config["MAIL_PORT"], bool(config.get("MAIL_USE_TLS")),
+            config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD"))
+
+
+def _open_smtp(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _reusable_smtp(config) -> smtplib.SMTP | None:
+    """The connection this process left open, if it is for these settings and still answers."""
+    settings = _smtp_settings(config)
+    kept = _connection.pop("smtp", None)
+    if kept is None:
+        return None
+    smtp, kept_settings = kept
+    if kept_settings[0] != settings[0]:
+        return None  # inherited across fork: the parent's socket, never ours to use (or close)
+    if kept_settings == settings:
+        try:
+            if smtp.noop()[0] == 250:
+                return smtp
+        except (smtplib.SMTPException, OSError):
+            pass
+    close_smtp(smtp)
+    return None
+
+
+def close_smtp(smtp: smtplib.SMTP | None = None) -> None:
+    """Close `smtp` (default: the connection this process keeps open), politely if it can."""
+    if smtp is None:
+        kept = _connection.pop("smtp", None)
+        if kept is None or kept[1][0] != os.getpid():
+            return
+        smtp = kept[0]
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _deliver(email: EmailMessage, config) -> None:
+    smtp = _reusable_smtp(config) or _open_smtp(config)
+    try:
         smtp.send_message(email)
+    except BaseException:
+        close_smtp(smtp)  # the session may be mid-transaction: never hand it to the next message
+        raise
+    _connection["smtp"] = (smtp, _smtp_settings(config))
 
 
 def send_outbox_message(message_id: int) -> str:

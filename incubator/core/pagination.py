@@ -34,10 +34,12 @@ def page_number() -> int:
         return 1
 
 
-def paginate(select: sa.Select, *, per_page: int | None = None, scalars: bool = True) -> Page:
+def paginate(select: sa.Select, *, per_page: int | None = None, scalars: bool = True, total: int | None = None) -> Page:
+    """One page of `select`; pass `total` when the caller counted the rows already (one scan fewer)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = page_number()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
     result = db.session.execute(select.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars() if scalars else result)
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -37,10 +37,12 @@ def require(user, action: str, obj) -> None:
         raise NotAllowed("You are not allowed to do that.")
 
 
-def visible_or_404(model: type, object_id: int, action: str = "view"):
+def visible_or_404(model: type, object_id: int, action: str = "view", *, options=()):
+    """The object, if `current_user` may do `action` on it; else 404. `options`: loader
+    options for the one query (e.g. what the page will read of it)."""
     if not 0 < object_id < 2**31:  # beyond an integer key: PostgreSQL would refuse the query (500)
         abort(404)
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id, options=options)
     if obj is None or not can(current_user, action, obj):
         abort(404)
     return obj

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from incubator.accounts.models import Organisation, Role
 from incubator.accounts.organisations import pending_invitations_for
+from incubator.core import audit_words
 from incubator.core import dashboard as panels
 from incubator.core import mail
 from incubator.core.audit import AuditEvent
@@ -16,6 +17,7 @@ from incubator.core.forms import query_arg
 from incubator.core.mail import STATUSES, OutboxMessage
 from incubator.core.pagination import paginate
 from incubator.core.permissions import admin_required
+from incubator.core.timeutil import zone
 from incubator.extensions import db
 
 core_bp = Blueprint("core", __name__)
@@ -51,8 +53,20 @@ def _parse_day(value: str) -> date | None:
     return day if date(1970, 1, 1) <= day <= date(9000, 1, 1) else None
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+def _start_of(day: date, tz_name: str) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone(tz_name)).astimezone(timezone.utc)
+
+
+def viewer_timezone(user) -> str:
+    """The timezone of the viewer's organization (the first by name, if several). Someone
+    with none (an admin, say) gets the zone the portal's organizations share, else UTC."""
+    org_ids = user.organisations_with()
+    if org_ids:
+        first = db.session.scalar(sa.select(Organisation.timezone).where(Organisation.id.in_(org_ids))
+                                  .order_by(Organisation.name, Organisation.id).limit(1))
+        return first or "UTC"
+    zones = db.session.scalars(sa.select(Organisation.timezone).distinct().limit(2)).all()
+    return zones[0] if len(zones) == 1 else "UTC"
 
 
 AUDIT_FILTERS = ("action", "actor", "object_type", "object_id", "since", "until")
@@ -62,6 +76,7 @@ AUDIT_FILTERS = ("action", "actor", "object_type", "object_id", "since", "until"
 @admin_required
 def audit_trail():
     args = {name: query_arg(name) for name in AUDIT_FILTERS}
+    tz = viewer_timezone(current_user)
     query = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if args["action"]:
         query = query.where(AuditEvent.action.startswith(args["action"], autoescape=True))
@@ -72,11 +87,13 @@ def audit_trail():
     if re.fullmatch(r"[0-9]{1,9}", args["object_id"]):
         query = query.where(AuditEvent.object_id == int(args["object_id"]))
     if since := _parse_day(args["since"]):
-        query = query.where(AuditEvent.occurred_at >= _start_of(since))
+        query = query.where(AuditEvent.occurred_at >= _start_of(since, tz))
     if until := _parse_day(args["until"]):
-        query = query.where(AuditEvent.occurred_at < _start_of(until + timedelta(days=1)))
+        query = query.where(AuditEvent.occurred_at < _start_of(until + timedelta(days=1), tz))
     actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
-    return render_template("core/audit.html", page=paginate(query), args=args, actions=actions)
+    page = paginate(query)
+    return render_template("core/audit.html", page=page, rows=zip(page.items, audit_words.sentences(page.items)),
+                           args=args, actions=actions, tz=tz)
 
 
 @core_bp.get("/admin/outbox")

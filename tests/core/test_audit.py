@@ -13,7 +13,7 @@ def rows(page) -> list[str]:
     """The actions listed on an audit page, top to bottom."""
     import re
 
-    return re.findall(r"<td><code>([^<]+)</code></td>", page.text)
+    return re.findall(r"<tr data-action=\"([^\"]+)\">", page.text)
 
 
 @pytest.fixture
