@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3664c915f13e'
-down_revision = '93d9a6b9590a'
+down_revision = '4de4e9b87788'
 branch_labels = None
 depends_on = None
 
