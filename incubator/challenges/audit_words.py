@@ -9,6 +9,7 @@ from incubator.extensions import db
 phrases({
     "challenge.created": "{actor} created the challenge {object}",
     "challenge.updated": "{actor} updated the challenge {object}",
+    "challenge.published": "{actor} published the challenge {object}",
     "question.added": "{actor} added the question {object}",
     "question.updated": "{actor} changed the question {object}",
     "question.deleted": "{actor} deleted the question \u201c{details[label]}\u201d",
