@@ -5,7 +5,11 @@ Fixtures for your own journeys (see test_account_journey.py for an example):
 - ``live_server``: the session ``app`` served on 127.0.0.1 and a free port, in a thread.
   ``live_server.url`` is its base address and ``live_server.url_for("/path")`` an absolute
   one. While a test uses it, PUBLIC_URL points at it, so links in mail open in the browser.
-- ``browser``: one headless Chromium for the whole session.
+- ``browser``: one headless Chromium for the whole session. Every context opened with
+  ``browser.new_context`` during a test (and so every ``page``) is watched by ``a11y``.
+- ``a11y``: after the test, every HTML page its contexts loaded is checked with axe-core
+  against WCAG 2.1 A/AA (see ``tests/browser/a11y.py``); a violation fails the test. A
+  journey gets this for free; nothing to call.
 - ``page``: a fresh browser context (no cookies, no cache) and page per test, with
   ``base_url`` set, so ``page.goto("/login")`` works. An uncaught JavaScript error or a
   Content-Security-Policy violation on any page fails the test.
@@ -22,6 +26,7 @@ from urllib.parse import urljoin
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.a11y import AccessibilityAudit, report
 from tests.conftest import PASSWORD, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -86,10 +91,57 @@ def _playwright():
 
 
 @pytest.fixture(scope="session")
-def browser(_playwright):
+def _chromium(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield browser
     browser.close()
+
+
+class WatchedBrowser:
+    """The session's Chromium, with every new context watched by the test's accessibility audit."""
+
+    def __init__(self, browser, audit: AccessibilityAudit):
+        self._browser = browser
+        self._audit = audit
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+        self._audit.watch_context(context)
+        return WatchedContext(context, self._audit)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+class WatchedContext:
+    """A browser context that shows the audit its pages once more before it closes."""
+
+    def __init__(self, context, audit: AccessibilityAudit):
+        self._context = context
+        self._audit = audit
+
+    def close(self, *args, **kwargs):
+        self._audit.capture_context(self._context)
+        return self._context.close(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+
+@pytest.fixture
+def a11y(_chromium, live_server, request):
+    """Checks, after the test, every page the test's browser contexts loaded (axe-core, WCAG 2.1 A/AA)."""
+    audit = AccessibilityAudit()
+    yield audit
+    if getattr(request.node, "browser_call_failed", False):
+        return  # the journey's own failure says more; the pages it reached are not the whole journey
+    violations = audit.check(_chromium, live_server.url)
+    assert not violations, report(violations)
+
+
+@pytest.fixture
+def browser(_chromium, a11y):
+    return WatchedBrowser(_chromium, a11y)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
