@@ -72,3 +72,10 @@ document.addEventListener("submit", function (event) {
     table.classList.add("stacks");
   });
 })();
+
+// After an invalid submit, the error summary takes the focus, so it is read first and its links lead
+// to each field (WCAG 3.3.1).
+(function () {
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+})();

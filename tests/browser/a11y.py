@@ -22,6 +22,13 @@ from playwright.sync_api import Error as PlaywrightError
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 # A CSRF token differs on every render; two renders that differ only there are one page.
+_KEEP_ON_LOAD = """
+if (window.top === window) {
+  window.addEventListener("load", () => {
+    if (window.__a11yKeep) window.__a11yKeep(location.href, document.contentType, "<!DOCTYPE html>" + document.documentElement.outerHTML);
+  });
+}
+"""
 _TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*|(value=")[^"]*("[^>]*name="csrf_token")')
 
 
@@ -51,35 +58,29 @@ class AccessibilityAudit:
     _seen: set[str] = field(default_factory=set)
 
     # Watching --------------------------------------------------------------------------
+    #
+    # The page itself hands over its document when it has loaded (a script the browser adds to
+    # every document, outside the page's CSP), so a journey that navigates on at once loses nothing.
 
     def watch_context(self, context) -> None:
-        context.on("page", self.watch_page)
-        for page in context.pages:
-            self.watch_page(page)
+        context.expose_binding("__a11yKeep", lambda source, url, content_type, html: self.keep(url, content_type, html))
+        context.add_init_script(_KEEP_ON_LOAD)
 
     def capture_context(self, context) -> None:
-        """Keep what every page of `context` shows now (a load event may not have been handled yet)."""
+        """Keep what every page of `context` shows now (e.g. after a script changed it)."""
         for page in context.pages:
-            self.capture(page)
+            try:
+                self.keep(page.url, page.evaluate("document.contentType"), page.content())
+            except PlaywrightError:
+                pass  # closed, or navigating: its document was kept when it loaded
 
-    def watch_page(self, page) -> None:
-        page.on("load", lambda: self.capture(page))
-
-    def capture(self, page) -> None:
-        """Keep the document `page` shows now, once per distinct page."""
-        try:
-            if page.evaluate("document.contentType") != "text/html":
-                return  # a PDF or a download opened in the tab
-            url = page.url
-            snapshot = Snapshot(url=url, title=page.title(), html=page.content())
-            if page.url != url:
-                return  # it navigated on while being read; its successor is kept when it loads
-        except PlaywrightError:
-            return  # closed, or navigated on before it could be read
-        key = hashlib.sha256((snapshot.url + "\0" + _TOKEN.sub(r"\1\2\3", snapshot.html)).encode()).hexdigest()
+    def keep(self, url: str, content_type: str, html: str) -> None:
+        if content_type != "text/html":
+            return  # a PDF or another file opened in the tab
+        key = hashlib.sha256((url + "\0" + _TOKEN.sub(r"\1\2\3", html)).encode()).hexdigest()
         if key not in self._seen:
             self._seen.add(key)
-            self.snapshots.append(snapshot)
+            self.snapshots.append(Snapshot(url=url, title="", html=html))
 
     # Checking --------------------------------------------------------------------------
 
