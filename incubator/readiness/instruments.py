@@ -14,7 +14,7 @@ from incubator.core import audit
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.readiness import default_instrument
+from incubator.readiness import default_instrument as default_content
 from incubator.readiness.models import Assessment, ChallengeReadiness, Instrument, ReadinessDomain, ReadinessItem
 from incubator.readiness.permissions import staff_of
 
@@ -42,19 +42,22 @@ def create_default(organisation: Organisation, *, actor: User | None) -> Instrum
     """
     if actor is not None and not staff_of(actor, organisation.id):
         raise NotAllowed("Only program staff of the organization can create its instruments.")
-    instrument = Instrument(organisation=organisation, name=default_instrument.NAME,
-                            description=default_instrument.DESCRIPTION, created_by_id=getattr(actor, "id", None))
-    for position, (title, description, items) in enumerate(default_instrument.DOMAINS, start=1):
-        domain = ReadinessDomain(key=new_key(), position=position, title=title, description=description)
-        for item_position, (prompt, descriptors) in enumerate(items, start=1):
-            domain.items.append(ReadinessItem(position=item_position, prompt=prompt, descriptors=list(descriptors),
-                                              allows_not_sure=True))
-        instrument.domains.append(domain)
+    instrument = default_instrument(organisation, created_by_id=getattr(actor, "id", None))
     db.session.add(instrument)
     db.session.flush()
-    instrument.family_id = instrument.id
-    db.session.flush()
     audit.record(actor, "readiness.instrument.created", instrument, version=1)
+    return instrument
+
+
+def default_instrument(organisation: Organisation, created_by_id: int | None = None) -> Instrument:
+    """A new instrument (not yet added to the session) with the default domains and items."""
+    instrument = Instrument(organisation=organisation, name=default_content.NAME,
+                            description=default_content.DESCRIPTION, created_by_id=created_by_id)
+    for position, (title, description, items) in enumerate(default_content.DOMAINS, start=1):
+        domain = ReadinessDomain(key=new_key(), position=position, title=title, description=description)
+        domain.items = [ReadinessItem(position=n, prompt=prompt, descriptors=list(levels), allows_not_sure=True)
+                        for n, (prompt, levels) in enumerate(items, start=1)]
+        instrument.domains.append(domain)
     return instrument
 
 
@@ -65,8 +68,9 @@ def current_instruments(organisation_ids: list[int]) -> list[Instrument]:
 
 
 def versions_of(instrument: Instrument) -> list[Instrument]:
-    return list(db.session.scalars(sa.select(Instrument).where(Instrument.family_id == instrument.family_id)
-                                   .order_by(Instrument.version.desc())))
+    family = instrument.family
+    return list(db.session.scalars(sa.select(Instrument).where(
+        sa.or_(Instrument.id == family, Instrument.family_id == family)).order_by(Instrument.version.desc())))
 
 
 def is_answered(instrument: Instrument) -> bool:
@@ -88,7 +92,7 @@ def _editable(instrument: Instrument, actor: User) -> tuple[Instrument, dict, di
     if won != 1:
         raise DomainError("Someone else changed this instrument a moment ago. Reload it and try again.")
     instrument.is_current = False
-    copy = Instrument(organisation_id=instrument.organisation_id, family_id=instrument.family_id,
+    copy = Instrument(organisation_id=instrument.organisation_id, family_id=instrument.family,
                       version=instrument.version + 1, name=instrument.name, description=instrument.description,
                       created_by_id=actor.id)
     domain_map, item_map = {}, {}

@@ -15,8 +15,8 @@ LEVELS = ((1, "Exploring"), (2, "Emerging"), (3, "Developing"), (4, "Ready"))
 
 
 class Instrument(db.Model):
-    """One version of an instrument. Versions of the same instrument share a `family_id`
-    (the id of the first version); an answered version is never changed in place."""
+    """One version of an instrument. Later versions name the first in `family_id` (the first's is
+    empty); an answered version is never changed in place."""
 
     __tablename__ = "readiness_instruments"
     __table_args__ = (sa.UniqueConstraint("family_id", "version", name="one_row_per_version"),
@@ -24,7 +24,8 @@ class Instrument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    family_id: Mapped[int | None] = mapped_column(index=True)
+    family_id: Mapped[int | None] = mapped_column(sa.ForeignKey("readiness_instruments.id", ondelete="CASCADE"),
+                                                  index=True)
     version: Mapped[int] = mapped_column(default=1)
     is_current: Mapped[bool] = mapped_column(default=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -39,6 +40,10 @@ class Instrument(db.Model):
     @property
     def audit_organisation_id(self) -> int:
         return self.organisation_id
+
+    @property
+    def family(self) -> int:
+        return self.family_id or self.id
 
     @property
     def items(self) -> list["ReadinessItem"]:
