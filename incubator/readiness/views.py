@@ -78,7 +78,7 @@ def open_assessment(application_id: int):
         assessment = services.open_assessment(application, form.label.data, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
-        form.label.errors = [str(error)]
+        flash(str(error), "error")
         return application_page(application, level, 409, form)
     db.session.commit()
     flash(f"The “{assessment.label}” assessment is open. Every member of {application.team.name} can now rate "
