@@ -65,8 +65,9 @@ def build(assessment: Assessment, *, level: str, viewer) -> Report:
     team = scoring.summarise(scores := rater_scores(completed, assessment), domains)
     staff = scoring.summarise(rater_scores(staff_sets, assessment), domains)
     rows = [DomainRow(d, team[d], [s.get(d) for s in scores], staff[d].composite) for d in domains]
-    items = assessment.instrument.items
-    found = scoring.disagreements([s.values() for s in completed], items)
+    items = {item.id: item for item in assessment.instrument.items}
+    found = [scoring.Disagreement(items[d.item], d.lowest, d.highest, d.values)
+             for d in scoring.disagreements([s.values() for s in completed], list(items))]
     mine = next((s for s in sets if s.user_id == getattr(viewer, "id", None) and not s.is_staff), None)
     return Report(assessment, level, list(zip(labels, completed)), rows, found,
                   staff_sets if level in (STAFF, MEMBER) else [], mine)

@@ -50,7 +50,9 @@ def test_answers_are_private_until_complete_and_the_team_view_needs_two(make_cli
     assert re.search(re.escape(first_domain) + r"</th> <td class=\"num\">2\.33</td> <td class=\"num\">1\.33</td> "
                      r"<td class=\"num\">2</td>", page), page
     # Item one: 3 and 1, two levels apart: a disagreement.
-    assert "Where we disagree" in page and setup.instrument.items[0].prompt in page.split("Where we disagree")[1]
+    disagree = page.split('id="disagree"')[1].split('id="answers"')[0]
+    assert setup.instrument.items[0].prompt in disagree and "Ratings from 1 Exploring to 3 Developing" in disagree
+    assert setup.instrument.items[1].prompt not in disagree  # 3 and 2: one level apart
 
 
 def test_completing_needs_every_item_rated_or_not_sure(make_client, setup):
