@@ -38,6 +38,7 @@ class Report:
     disagreements: list
     staff_sets: list = field(default_factory=list)
     mine: AnswerSet | None = None
+    member_values: list = field(default_factory=list)  # {item id: value} per member, in the order of members
 
     @property
     def shows_composites(self) -> bool:
@@ -65,12 +66,13 @@ def build(assessment: Assessment, *, level: str, viewer) -> Report:
     team = scoring.summarise(scores := rater_scores(completed, assessment), domains)
     staff = scoring.summarise(rater_scores(staff_sets, assessment), domains)
     rows = [DomainRow(d, team[d], [s.get(d) for s in scores], staff[d].composite) for d in domains]
+    values = [s.values() for s in completed]
     items = {item.id: item for item in assessment.instrument.items}
     found = [scoring.Disagreement(items[d.item], d.lowest, d.highest, d.values)
-             for d in scoring.disagreements([s.values() for s in completed], list(items))]
+             for d in scoring.disagreements(values, list(items))]
     mine = next((s for s in sets if s.user_id == getattr(viewer, "id", None) and not s.is_staff), None)
     return Report(assessment, level, list(zip(labels, completed)), rows, found,
-                  staff_sets if level in (STAFF, MEMBER) else [], mine)
+                  staff_sets if level in (STAFF, MEMBER) else [], mine, values)
 
 
 # ---- growth -------------------------------------------------------------------------------------
@@ -119,18 +121,34 @@ def growth(application_id: int, *, upto: Assessment | None = None) -> Growth:
 
 @dataclass
 class TeamRow:
-    application: Application
+    application_id: int
+    school_name: str
     team_name: str
-    assessment: Assessment | None
-    cells: dict  # domain key -> (composite, spread, raters)
+    assessment_id: int | None
+    assessment_label: str
+    assessment_status: str
+    summary: dict
+    cells: dict  # domain key -> [composite, spread, raters]
 
     def composite(self, key: str) -> float | None:
         cell = self.cells.get(key)
         return cell[0] if cell else None
 
+    def shown(self, keys) -> list[tuple[str, str]]:
+        """(composite, spread) as the table shows them, per domain key."""
+        out = []
+        for key in keys:
+            cell = self.cells.get(key)
+            if not cell or cell[0] is None:
+                out.append(("", ""))
+            else:
+                out.append((f"{cell[0]:.2f}", "one rater" if cell[1] is None else f"spread {cell[1]:.2f}"))
+        return out
+
 
 def comparison(challenge, *, sort: str = "team", descending: bool = False) -> tuple[list, list[TeamRow]]:
-    """Every submitted application of the challenge with its latest assessment's composites."""
+    """Every submitted application of the challenge with its latest rated assessment's composites,
+    in three queries whatever the number of teams (plain rows, no objects to build)."""
     settings = db.session.get(ChallengeReadiness, challenge.id)
     domains = []
     if settings is not None and settings.instrument_id:
@@ -138,20 +156,23 @@ def comparison(challenge, *, sort: str = "team", descending: bool = False) -> tu
             sa.select(ReadinessDomain.key, ReadinessDomain.title)
             .where(ReadinessDomain.instrument_id == settings.instrument_id).order_by(ReadinessDomain.position)))
     pairs = db.session.execute(
-        sa.select(Application, Team.name).join(Team, Team.id == Application.team_id)
+        sa.select(Application.id, Application.school_name, Team.name).join(Team, Team.id == Application.team_id)
         .where(Application.challenge_id == challenge.id, Application.submitted_at.is_not(None))
         .order_by(Team.name, Application.id)).all()
     latest = {}
-    for assessment in db.session.scalars(
-            sa.select(Assessment).join(Application, Application.id == Assessment.application_id)
+    for row in db.session.execute(
+            sa.select(Assessment.id, Assessment.application_id, Assessment.label, Assessment.status, Assessment.summary)
+            .join(Application, Application.id == Assessment.application_id)
             .where(Application.challenge_id == challenge.id).order_by(Assessment.opened_at, Assessment.id)):
-        if (assessment.summary or {}).get("raters"):
-            latest[assessment.application_id] = assessment
+        if (row.summary or {}).get("raters"):
+            latest[row.application_id] = row
     rows = []
-    for application, team_name in pairs:
-        assessment = latest.get(application.id)
-        cells = ((assessment.summary or {}).get("domains") or {}) if assessment else {}
-        rows.append(TeamRow(application, team_name, assessment, cells))
+    for application_id, school_name, team_name in pairs:
+        found = latest.get(application_id)
+        summary = (found.summary or {}) if found else {}
+        rows.append(TeamRow(application_id, school_name or "", team_name, found.id if found else None,
+                            found.label if found else "", str(found.status) if found else "", summary,
+                            summary.get("domains") or {}))
     keys = {key for key, _ in domains}
     if sort in keys:
         rated = [r for r in rows if r.composite(sort) is not None]
@@ -169,9 +190,8 @@ def comparison_csv_rows(challenge, domains, rows):
         header += [f"{title} composite", f"{title} spread"]
     yield header
     for row in rows:
-        summary = (row.assessment.summary or {}) if row.assessment else {}
-        line = [row.team_name, row.application.school_name, row.assessment.label if row.assessment else "",
-                row.assessment.status.value if row.assessment else "", summary.get("raters", 0)]
+        line = [row.team_name, row.school_name, row.assessment_label, row.assessment_status,
+                row.summary.get("raters", 0)]
         for key, _ in domains:
             cell = row.cells.get(key)
             if not cell or cell[0] is None:

@@ -10,6 +10,7 @@ from incubator.challenges.models import Challenge
 from incubator.core.csv import stream_rows
 from incubator.core.errors import DomainError
 from incubator.core.forms import query_arg
+from incubator.core.pagination import Page, page_number
 from incubator.core.permissions import visible_or_404
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
@@ -17,6 +18,8 @@ from incubator.readiness import forms, instruments, reports, services
 from incubator.readiness.models import LEVELS, Instrument, ReadinessDomain, ReadinessItem
 from incubator.readiness.states import Requirement
 from incubator.readiness.views import bp
+
+COMPARE_PAGE = 100
 
 
 def _staff_organisations() -> list[Organisation]:
@@ -250,8 +253,15 @@ def compare(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id, "manage")
     domains, rows = reports.comparison(challenge, sort=query_arg("sort", 40), descending=query_arg("dir", 4) == "desc")
     sort, descending = _sort_args(domains)
-    return render_template("readiness/compare.html", challenge=challenge, domains=domains, rows=rows, sort=sort,
-                           descending=descending)
+    # Sorted over every team, shown a page at a time (the CSV holds them all).
+    number = page_number()
+    page = Page(items=rows[(number - 1) * COMPARE_PAGE:number * COMPARE_PAGE], page=number, per_page=COMPARE_PAGE,
+                total=len(rows))
+    # The addresses of 500 rows, built once rather than by url_for in every row.
+    application_url = url_for(".application", application_id=1)[:-1]
+    assessment_url = url_for(".assessment", assessment_id=1)[:-1]
+    return render_template("readiness/compare.html", challenge=challenge, domains=domains, page=page, sort=sort,
+                           descending=descending, application_url=application_url, assessment_url=assessment_url)
 
 
 @bp.get("/challenges/<int:challenge_id>/compare.csv")

@@ -91,13 +91,12 @@ def open_assessment(application_id: int):
 def assessment(assessment_id: int):
     assessment, level = _assessment_or_404(assessment_id)
     report = reports.build(assessment, level=level, viewer=current_user)
-    growth = reports.growth(assessment.application_id) if assessment.application_id else reports.Growth([], [])
     return render_template("readiness/assessment.html", assessment=assessment, report=report, level=level,
                            can_rate=can(current_user, "rate", assessment),
                            can_close=can(current_user, "close", assessment),
                            can_staff_rate=can(current_user, "staff_rate", assessment),
                            can_download=can(current_user, "download", assessment), form=forms.CsrfForm(),
-                           LEVELS=LEVELS, **_growth_context(growth))
+                           LEVELS=LEVELS)
 
 
 def _rating_page(assessment: Assessment, *, is_staff: bool, endpoint: str):

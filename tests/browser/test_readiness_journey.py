@@ -133,6 +133,8 @@ def test_a_team_rates_itself_staff_add_a_rating_and_growth_shows_after_a_retake(
     page.goto(retake_url)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Close the assessment").click()
+    expect(page.get_by_text("The “Month 3” assessment is closed.")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Growth over time")).click()
     chart = page.get_by_role("img", name=re.compile("Team composite by domain over time"))
     expect(chart).to_be_visible()
     expect(page.locator("#growth table")).to_contain_text("Month 3")
