@@ -37,8 +37,8 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
                height: float = 300, font: str = "Helvetica") -> Drawing:
     """One line per series over the x labels; a None value leaves a gap. Its `alt_text` is
     the title, the text alternative."""
-    legend_rows = (len(series) + 1) // 2
-    legend_height = 14 * legend_rows + 8
+    legend_rows = len(series)  # one column: long domain names stay whole
+    legend_height = 13 * legend_rows + 12
     drawing = Chart(width, height + legend_height)
     drawing.alt_text = title
     plot = LinePlot()
@@ -74,13 +74,14 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     drawing.add(String(4, height + legend_height - 14, title[:90], fontName=font, fontSize=11,
                        fillColor=colors.HexColor("#1d2430")))
     legend = Legend()
-    legend.x, legend.y = 40, legend_height - 4
+    legend.x, legend.y = 40, legend_height - 6
     legend.alignment = "right"
     legend.columnMaximum = legend_rows
     legend.fontName, legend.fontSize = font, 8.5
     legend.dx = legend.dy = 8
-    legend.deltax = (width - 60) / 2
-    legend.colorNamePairs = [(colors.HexColor(PALETTE[i % len(PALETTE)]), name[:48])
+    legend.deltay = 13
+    legend.yGap = 0
+    legend.colorNamePairs = [(colors.HexColor(PALETTE[i % len(PALETTE)]), name[:70])
                              for i, (name, _) in enumerate(series)]
     drawing.add(legend)
     return drawing
