@@ -89,9 +89,10 @@ def _import_models() -> None:
     from incubator.challenges import models as _challenges  # noqa: F401
     from incubator.core import audit as _audit  # noqa: F401
     from incubator.core import mail as _mail  # noqa: F401
+    from incubator.readiness import models as _readiness  # noqa: F401
 
 
-DOMAINS = ("challenges", "applications")
+DOMAINS = ("challenges", "applications", "readiness")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -32,11 +32,11 @@ NO_ID = {
     "/applications/invitations/<token>", "/applications/teams", "/applications/teams/new",
     "/challenges/", "/challenges/<slug>", "/challenges/manage", "/challenges/new",
     "/admin/audit", "/admin/organisations", "/admin/organisations/new", "/admin/outbox", "/admin/users",
-    "/static/<path:filename>",
+    "/static/<path:filename>", "/readiness/instruments",
 }
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
-                    "/admin/organisations/new", "/admin/outbox", "/admin/users"}
+                    "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}
 HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
                 "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
                 "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",
@@ -66,10 +66,27 @@ def world(org, staff, make_user):
                             message_id=f"<{secrets.token_hex(8)}@example.org>")
     db.session.add_all([challenge, application, team_invitation, org_invitation, message])
     db.session.commit()
-    return {"org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+    readiness = _readiness_world(org, challenge, application, lead)
+    return {**readiness, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
             "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
             "attachment_id": application.attachments[0].id, "message_id": message.id,
             "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
+
+
+def _readiness_world(org, challenge, application, lead) -> dict:
+    """The organization's default instrument, the challenge requiring it, an open assessment."""
+    from incubator.readiness.models import Assessment, ChallengeReadiness, Instrument
+    from incubator.readiness.states import Requirement
+
+    instrument = db.session.scalar(sa.select(Instrument).filter_by(organisation_id=org.id))
+    db.session.add(ChallengeReadiness(challenge_id=challenge.id, instrument_id=instrument.id,
+                                      requirement=Requirement.required))
+    assessment = Assessment(organisation_id=org.id, team_id=application.team_id, application=application,
+                            instrument_id=instrument.id, label="Intake", opened_by_id=lead.id)
+    db.session.add(assessment)
+    db.session.commit()
+    return {"instrument_id": instrument.id, "domain_id": instrument.domains[0].id,
+            "item_id": instrument.domains[0].items[0].id, "assessment_id": assessment.id}
 
 
 def _fill(rule, ids, missing=False):

@@ -14,6 +14,7 @@ from incubator.applications.forms import (NUMBER_FIELDS, PLAN_COLUMNS, PLAN_YEAR
 from incubator.applications.models import Answer, Application, ApplicationRevision, FinancialYear, Team
 from incubator.challenges.models import Challenge, QuestionKind, Track
 from incubator.core import audit
+from incubator.core.checklists import missing_from_contributors
 from incubator.core.errors import DomainError
 from incubator.core.money import format_cents, parse_dollars
 from incubator.core.permissions import require
@@ -260,7 +261,7 @@ def checklist(application: Application) -> list[str]:
         row = years.get(year)
         if row is None or not row.operating_expenses_cents:
             missing.append(f"Four-year plan: year {year}")
-    return missing
+    return missing + missing_from_contributors(application)  # e.g. a required readiness assessment
 
 
 def school_facts(application: Application) -> list[tuple[str, str]]:

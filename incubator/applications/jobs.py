@@ -1,20 +1,11 @@
 """Background jobs of the applications domain. They take ids and are safe to run twice."""
-import hashlib
-import os
-from pathlib import Path
-
 from flask import current_app
 
 from incubator.applications import pdf
 from incubator.applications.models import Application
 from incubator.core.jobs import on_warm_up
+from incubator.core.pdf import pdf_dir, store
 from incubator.extensions import db
-
-
-def pdf_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "pdf"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def render_application_pdf(application_id: int) -> str:
@@ -39,7 +30,4 @@ def store_pdf(application: Application) -> None:
     """Render and write the PDF copy; the caller commits the row."""
     content = pdf.render_application(application, compress=current_app.config.get("PDF_COMPRESSION", True))
     name = f"application-{application.id}.pdf"
-    temporary = pdf_dir() / f".{name}.{os.getpid()}.tmp"
-    temporary.write_bytes(content)
-    os.replace(temporary, pdf_dir() / name)  # atomic: a reader never sees half a file
-    application.pdf_path, application.pdf_sha256 = name, hashlib.sha256(content).hexdigest()
+    application.pdf_path, application.pdf_sha256 = name, store(name, content)

@@ -1,10 +1,6 @@
-"""CSV export of a challenge's applications: one row per application, streamed.
-
-Spreadsheets run a cell that begins with = + - @ (or a tab or carriage return) as a
-formula, so such cells get a leading single quote (OWASP's CSV-injection advice).
+"""CSV export of a challenge's applications: one row per application, streamed
+(spreadsheet-safe cells: incubator/core/csv.py).
 """
-import csv
-import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -14,12 +10,12 @@ from incubator.applications.editing import YES_NO_LABELS
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.challenges.listing import Filters, applications_query
 from incubator.challenges.models import Challenge, QuestionKind, Track
+from incubator.core.csv import DANGEROUS_FIRST, harmless, stream_rows  # noqa: F401
 from incubator.core.money import format_cents
 from incubator.core.timeutil import format_local
 from incubator.extensions import db
 
 BATCH = 500
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 CORE_COLUMNS = [
     ("Application id", lambda a, tz: a.id),
     ("Status", lambda a, tz: a.status.value),
@@ -51,16 +47,6 @@ PLAN_COLUMNS = [
     ("other revenue", lambda y: format_cents(y.other_revenue_cents)),
     ("operating expenses", lambda y: format_cents(y.operating_expenses_cents)),
 ]
-
-
-def harmless(value) -> str:
-    """The text of a cell, made inert for spreadsheets."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(DANGEROUS_FIRST):
-        return "'" + text
-    return text
 
 
 def answer_text(answer, question, attachments) -> str:
@@ -112,13 +98,4 @@ def rows(challenge_id: int, filters: Filters) -> Iterator[list]:
 
 def stream_csv(challenge_id: int, filters: Filters) -> Iterator[str]:
     """The CSV text in chunks; call it only after checking the viewer may manage the challenge."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # so spreadsheets read the file as UTF-8
-    for row in rows(challenge_id, filters):
-        writer.writerow([harmless(cell) for cell in row])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return stream_rows(rows(challenge_id, filters))
