@@ -55,7 +55,7 @@ def _organisation_form(org: Organisation | None):
             form.form_errors.append(str(error))
         except IntegrityError:  # another admin took the slug a moment ago
             db.session.rollback()
-            form.slug.errors.append("That slug was just taken by another organisation. Choose another.")
+            form.slug.errors.append("That slug was just taken by another organization. Choose another.")
         else:
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("admin.organisation_detail", org_id=saved.id))
@@ -164,7 +164,7 @@ def user_set_active(user_id: int):
         abort(400)
     active = form.active.data == "1"
     if not active and not form.confirm.data:
-        flash("Tick the box to confirm the deactivation.", "error")
+        flash("Check the box to confirm the deactivation.", "error")
         return render_template("admin/user_detail.html", user=user, form=form), 422
     try:
         organisations.set_active(user, active=active, actor=current_user)

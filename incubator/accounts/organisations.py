@@ -34,14 +34,14 @@ def save_organisation(org: Organisation | None, *, name: str, slug: str, timezon
     _require_admin(actor)
     name, slug = name.strip(), slug.strip().lower()
     if not name:
-        raise ValidationFailed("Give the organisation a name.")
+        raise ValidationFailed("Give the organization a name.")
     if not SLUG.match(slug) or len(slug) > 80:
         raise ValidationFailed("The slug may hold only lower-case letters, digits and single hyphens.")
     if not is_valid_timezone(timezone):
         raise ValidationFailed("Choose a timezone from the list, like America/Chicago.")
     taken = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
     if taken is not None and (org is None or taken != org.id):
-        raise ValidationFailed(f"The slug “{slug}” is taken by another organisation.")
+        raise ValidationFailed(f"The slug “{slug}” is taken by another organization.")
     values = {"name": name, "slug": slug, "timezone": timezone}
     if contact_name is not None:
         values["contact_name"] = " ".join(contact_name.split())[:120]

@@ -92,7 +92,7 @@ def authenticate(email: str, password: str) -> User:
         raise SignInFailed("That email and password do not match an account.")
     if user.is_deactivated:
         audit.record(None, "user.sign_in_refused", user, actor_email=user.email, reason="deactivated")
-        raise SignInFailed("This account has been deactivated. Contact the programme team.")
+        raise SignInFailed("This account has been deactivated. Contact the program team.")
     audit.record(user, "user.signed_in", user)
     return user
 

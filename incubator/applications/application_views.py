@@ -276,7 +276,7 @@ def withdraw(application_id: int):
                 flash("The application is withdrawn.", "success")
                 return redirect(url_for(".detail", application_id=application.id))
         elif form.validate_on_submit():
-            flash("Tick the box to confirm that you want to withdraw.", "error")
+            flash("Check the box to confirm that you want to withdraw.", "error")
     return render_template("applications/withdraw.html", application=application, form=form), status
 
 

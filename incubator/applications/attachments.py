@@ -133,7 +133,7 @@ def store(application: Application, stream, filename: str | None, *, question: Q
         kind = sniff(target)
         if kind is None:
             raise UploadRefused("That file is not a PDF, Word (.docx), Excel (.xlsx), PNG or JPEG file. "
-                                "Files are recognised by their content, not their name.")
+                                "Files are recognized by their content, not their name.")
     except BaseException:
         target.unlink(missing_ok=True)
         raise

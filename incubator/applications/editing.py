@@ -25,7 +25,7 @@ CORE_LABELS = {
     "school_name": "School name", "grades": "Grades served", "launch_year": "Planned launch year",
     "target_enrollment": "Target enrollment", "current_grades": "Grades served today",
     "current_enrollment": "Current enrollment", "transition_year": "Transition year",
-    "neighbourhood": "Neighbourhood", "learner_profiles": "Learner profiles",
+    "neighbourhood": "Neighborhood", "learner_profiles": "Learner profiles",
     "personal_learning_paths": "Personal learning paths", "competency_based_progression": "Competency-based progression",
     "flexible_learning_environments": "Flexible learning environments",
 }

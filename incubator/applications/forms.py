@@ -204,7 +204,7 @@ _CORE_FIELD_MAKERS = {
     "transition_year": lambda needed: IntegerField("Transition year",
         description="The school year the transition begins, e.g. 2027 for 2027-28.", validators=[*needed,
         Optional(), NumberRange(min=2000, max=2100, message="Enter a year between 2000 and 2100.")]),
-    "neighbourhood": lambda needed: StringField("Neighbourhood", filters=[strip], validators=[*needed, _length(200)]),
+    "neighbourhood": lambda needed: StringField("Neighborhood", filters=[strip], validators=[*needed, _length(200)]),
 }
 
 

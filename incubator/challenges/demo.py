@@ -17,14 +17,14 @@ SUMMARY = """\
 New Orleans needs more great public schools designed **with** the families they serve.
 
 The *Future of School Challenge* invites design teams to propose a new school built on
-personalised learning: learner profiles, personal learning paths, competency-based
+personalized learning: learner profiles, personal learning paths, competency-based
 progression and flexible learning environments.
 
 - Up to **three teams** enter a six-month incubation.
 - Each receives a **$100,000 planning grant**.
 - Teams may go on to apply for a charter.
 
-Read more about personalised learning at [NGLC](https://www.nextgenlearning.org/).
+Read more about personalized learning at [NGLC](https://www.nextgenlearning.org/).
 """
 QUESTIONS = [
     dict(kind=QuestionKind.long_text, label="Why does New Orleans need this school?", word_limit=300, is_required=True,
@@ -32,7 +32,7 @@ QUESTIONS = [
     dict(kind=QuestionKind.single_choice, label="Which stage is your design in?", is_required=True,
          choices=["Idea", "Early design", "Prototype tested", "Ready to launch"]),
     dict(kind=QuestionKind.multiple_choice, label="Which community groups have you engaged so far?",
-         choices=["Students", "Parents", "Teachers", "School leaders", "Neighbourhood organisations"]),
+         choices=["Students", "Parents", "Teachers", "School leaders", "Neighborhood organizations"]),
     dict(kind=QuestionKind.number, label="How many full-time founding staff do you plan for year one?",
          min_value=Decimal(1), max_value=Decimal(200), is_required=True),
     dict(kind=QuestionKind.yes_no, label="Has a member of your team led a school before?", is_required=True),

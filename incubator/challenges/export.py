@@ -29,7 +29,7 @@ CORE_COLUMNS = [
     ("Grades served today", lambda a, tz: a.current_grades),
     ("Current enrollment", lambda a, tz: a.current_enrollment),
     ("Transition year", lambda a, tz: a.transition_year),
-    ("Neighbourhood", lambda a, tz: a.neighbourhood),
+    ("Neighborhood", lambda a, tz: a.neighbourhood),
     ("Learner profiles", lambda a, tz: a.learner_profiles),
     ("Personal learning paths", lambda a, tz: a.personal_learning_paths),
     ("Competency-based progression", lambda a, tz: a.competency_based_progression),

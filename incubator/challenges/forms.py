@@ -51,7 +51,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ChallengeForm(BaseForm):
-    organisation_id = SelectField("Organisation", coerce=int, validate_choice=True)
+    organisation_id = SelectField("Organization", coerce=int, validate_choice=True)
     title = StringField("Title", filters=[strip], validators=[
         InputRequired(message="Give the challenge a title."), Length(max=200, message="A title is at most 200 characters.")])
     slug = StringField("URL slug", filters=[strip], validators=[
@@ -73,7 +73,7 @@ class ChallengeForm(BaseForm):
     required_elements = CheckboxesField(
         "Model elements required to submit", choices=list(MODEL_ELEMENTS), default=list(MODEL_ELEMENT_KEYS),
         description="Teams describe all four elements of their personalized-learning model; "
-                    "an application cannot be submitted until the ticked ones are filled in.")
+                    "an application cannot be submitted until the checked ones are filled in.")
 
     def show_zone(self, tz_name: str) -> None:
         """Name the zone the times are typed in, next to each time field."""

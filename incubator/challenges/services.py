@@ -78,7 +78,7 @@ def save_challenge(challenge: Challenge | None, data: ChallengeData, *, actor: U
     """
     if challenge is None:
         if organisation is None or not can_create_in(actor, organisation):
-            raise NotAllowed("Only program staff of the organisation can create its challenges.")
+            raise NotAllowed("Only program staff of the organization can create its challenges.")
     else:
         permissions.require(actor, "manage", challenge)
     title, slug = data.title.strip(), data.slug.strip().lower()

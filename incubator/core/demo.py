@@ -56,7 +56,7 @@ def seed_accounts() -> Organisation:
 
 @demo.command("seed")
 def seed():
-    """Create the demo organisation, users and data (idempotent)."""
+    """Create the demo organization, users and data (idempotent)."""
     org = seed_accounts()
     for func in _seeders:
         func(org)

@@ -50,7 +50,7 @@ def test_an_admin_edits_an_organisation_and_the_change_is_audited(admin_client, 
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"name": "X", "slug": "nsno", "timezone": "America/Chicago"}, "is taken by another organisation"),
+    ({"name": "X", "slug": "nsno", "timezone": "America/Chicago"}, "is taken by another organization"),
     ({"name": "X", "slug": "Not A Slug!", "timezone": "America/Chicago"}, "only lower-case letters"),
     ({"name": "X", "slug": "x", "timezone": "Mars/Olympus_Mons"}, "Choose a timezone"),
     ({"name": "", "slug": "x", "timezone": "America/Chicago"}, "This field is required."),
@@ -63,7 +63,7 @@ def test_an_organisation_with_bad_details_is_refused_clearly(admin_client, org, 
 
 
 def test_the_organisation_list_shows_an_empty_state_then_the_organisations(admin_client, make_org):
-    assert "No organisations yet" in admin_client.get("/admin/organisations").text
+    assert "No organizations yet" in admin_client.get("/admin/organisations").text
     make_org("LEAP Innovations", slug="leap")
     assert "LEAP Innovations" in admin_client.get("/admin/organisations").text
 
@@ -222,7 +222,7 @@ def test_a_deactivated_persons_open_sessions_stop_at_once(admin_client, make_cli
 def test_deactivation_needs_the_confirmation_box(admin_client, make_client, staff):
     signed_in = make_client(staff)
     response = admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "0"})
-    assert response.status_code == 422 and "Tick the box" in response.text
+    assert response.status_code == 422 and "Check the box" in response.text
     assert signed_in.get("/dashboard").status_code == 200
 
 

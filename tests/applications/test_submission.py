@@ -130,7 +130,7 @@ def test_a_team_can_withdraw_until_a_decision_after_confirming(make_client, memb
     client = make_client(member)
     url = f"/applications/{complete_application.id}/withdraw"
     unconfirmed = client.post(url)
-    assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.text
+    assert unconfirmed.status_code == 422 and "Check the box" in unconfirmed.text
     db.session.expire_all()
     assert complete_application.status == start
 

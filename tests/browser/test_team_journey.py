@@ -67,7 +67,7 @@ def test_a_team_forms_drafts_together_submits_and_gets_its_receipt_and_pdf(
     page.get_by_role("button", name="Start an application").click()
     expect(page.get_by_role("heading", name=re.compile("Edit"))).to_be_visible()
     for label, value in [("School name", "Bayou Community School"), ("Grades served", "K-5"),
-                         ("Planned launch year", "2028"), ("Target enrollment", "240"), ("Neighbourhood", "Mid-City"),
+                         ("Planned launch year", "2028"), ("Target enrollment", "240"), ("Neighborhood", "Mid-City"),
                          ("Learner profiles", "A profile per learner."), ("Personal learning paths", "Weekly paths."),
                          ("Competency-based progression", "Move on at mastery."),
                          ("Flexible learning environments", "Studios.")]:
@@ -141,10 +141,10 @@ def test_a_team_whose_challenge_closed_is_told_so_on_its_draft_and_cannot_submit
     expect(page.get_by_text("Still missing before you can submit")).to_have_count(0)
 
     # Saving still keeps the team's work, and says plainly that it will not be submitted.
-    page.get_by_label("Neighbourhood").fill("Mid-City")
+    page.get_by_label("Neighborhood").fill("Mid-City")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved, but Spring Design Challenge closed at")).to_be_visible()
-    expect(page.get_by_label("Neighbourhood")).to_have_value("Mid-City")
+    expect(page.get_by_label("Neighborhood")).to_have_value("Mid-City")
 
     page.goto(f"/applications/{application.id}/submit")
     expect(page.get_by_role("heading", name="Spring Design Challenge has closed")).to_be_visible()
