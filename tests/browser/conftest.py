@@ -24,6 +24,7 @@ import threading
 from urllib.parse import urljoin
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.browser.a11y import AccessibilityAudit, report
@@ -39,6 +40,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000
+# expect() waits as long as actions do: on a loaded 2-core machine 5 s (its default) is not always enough.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 class LiveServer:
