@@ -5,7 +5,9 @@ the log and stays readable on the admin Outbox page, so the demo works end to en
 """
 import logging
 import os
+import select
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -106,6 +108,9 @@ def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
 # (connecting, STARTTLS and AUTH cost more than sending). It is keyed by the process id,
 # so a forked work horse never writes on its parent's socket, and by the settings.
 _connection: dict = {}
+# A connection used this recently is checked without a round trip (see `_still_open`); one
+# idle for longer is asked with a NOOP, since a connection can also die without a word.
+CHECK_QUIETLY_FOR = 10.0  # seconds
 
 
 def _smtp_settings(config) -> tuple:
@@ -126,16 +131,31 @@ def _open_smtp(config) -> smtplib.SMTP:
     return smtp
 
 
+def _still_open(smtp: smtplib.SMTP) -> bool:
+    """Between two messages a healthy connection has nothing to read: a server that hung up
+    (or said 421 before hanging up) has left an end of file or a reply on the socket."""
+    sock = smtp.sock
+    if sock is None or sock.fileno() < 0:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 def _reusable_smtp(config) -> smtplib.SMTP | None:
     """The connection this process left open, if it is for these settings and still answers."""
     settings = _smtp_settings(config)
     kept = _connection.pop("smtp", None)
     if kept is None:
         return None
-    smtp, kept_settings = kept
+    smtp, kept_settings, last_used = kept
     if kept_settings[0] != settings[0]:
         return None  # inherited across fork: the parent's socket, never ours to use (or close)
-    if kept_settings == settings:
+    if kept_settings == settings and _still_open(smtp):
+        if time.monotonic() - last_used < CHECK_QUIETLY_FOR:
+            return smtp
         try:
             if smtp.noop()[0] == 250:
                 return smtp
@@ -165,7 +185,7 @@ def _deliver(email: EmailMessage, config) -> None:
     except BaseException:
         close_smtp(smtp)  # the session may be mid-transaction: never hand it to the next message
         raise
-    _connection["smtp"] = (smtp, _smtp_settings(config))
+    _connection["smtp"] = (smtp, _smtp_settings(config), time.monotonic())
 
 
 def send_outbox_message(message_id: int) -> str:
