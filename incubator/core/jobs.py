@@ -97,14 +97,15 @@ def on_warm_up(func):
 @on_warm_up
 def _compile_mail_statements() -> None:
     """Compile (and cache on the engine, which work horses inherit) the statements of the
-    mail job, by running it on a message that does not exist: it claims nothing, sends nothing."""
+    mail job, by running it on a message that does not exist: it claims nothing, sends nothing,
+    and marks nothing sent."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from incubator.core import mail
 
     try:
         mail.send_outbox_message(0)
-        db.session.get(mail.OutboxMessage, 0)
+        mail._finish(0, "sent")
     except SQLAlchemyError:  # no database yet: the first jobs compile them, as before
         log.warning("Worker warm-up: could not reach the database to prepare the mail job's statements")
         db.session.rollback()
