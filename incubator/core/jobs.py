@@ -76,12 +76,14 @@ def _drop_pending(session, previous_transaction):
         session.info.pop("pending_jobs", None)
 
 
-# ---- warming the worker's parent -------------------------------------------------------------
+# ---- warming the worker ---------------------------------------------------------------------
 #
-# A forking worker runs each job in a fresh copy (a work horse) of its parent process, and a
-# work horse throws away whatever it learned when the job ends. Measured on 2 cores, a cold
-# work horse spent most of a mail job configuring the SQLAlchemy mappers and a PDF job
-# reloading its fonts. What the parent does once before forking, every work horse inherits.
+# `flask worker` runs its jobs in its own process, so what one job loads (mappers, fonts,
+# statements, connections) the next one finds. The warm-up does the start-up once, before the
+# first job, so that no job pays for it; with `--fork` each job runs in a fresh copy (a work
+# horse) of the parent, which throws away whatever it learned when the job ends, and the
+# warm-up is what every work horse inherits. Measured on 2 cores, a cold work horse spent
+# most of a mail job configuring the SQLAlchemy mappers and a PDF job reloading its fonts.
 
 _warm_ups = []
 
