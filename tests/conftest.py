@@ -182,7 +182,7 @@ def run_jobs(app):
 
     def run(queue_names=None):
         kwargs = {"queue_names": queue_names} if queue_names else {}
-        worker = make_worker(app, simple=True, **kwargs)
+        worker = make_worker(app, warm=False, **kwargs)
         worker.work(burst=True, with_scheduler=True)
         db.session.expire_all()
         return worker

@@ -260,12 +260,19 @@ def serve(host: str, port: int, pdf_workers: int):
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 @click.option("--queue", "queue_names", multiple=True, help="Queues to serve (default: all).")
+@click.option("--fork", is_flag=True,
+              help="Run each job in a work horse forked for it, instead of in the worker's own process.")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None,
+              help="Exit (status 0) after this many jobs, for a supervisor to start a fresh worker.")
 @with_appcontext
-def worker(burst: bool, queue_names):
+def worker(burst: bool, queue_names, fork: bool, max_jobs: int | None):
     """Run an RQ worker (with the scheduler) for the portal's queues.
 
-    SIGTERM or Ctrl-C: the job in progress finishes, then the worker exits; a second one
-    stops it at once (its work horse too).
+    Jobs run one at a time in the worker's own process, which keeps its database and SMTP
+    connections and everything it loaded warm from job to job; a job running longer than its
+    timeout is interrupted and fails, and a job that fails leaves the worker on fresh
+    connections. SIGTERM or Ctrl-C: the job in progress finishes, then the worker exits; a
+    second one interrupts the job (or, with --fork, stops its work horse) and exits.
     """
     from incubator.core.jobs import QUEUE_NAMES, make_worker
     from incubator.core.mail import schedule_sweep
@@ -274,5 +281,5 @@ def worker(burst: bool, queue_names):
     if "mail" in names:
         # Mail whose job was lost (Redis down at commit, a killed worker) is found and sent again.
         schedule_sweep(timedelta(seconds=10))
-    w = make_worker(current_app._get_current_object(), queue_names=names)
-    w.work(burst=burst, with_scheduler=True)
+    w = make_worker(current_app._get_current_object(), fork=fork, queue_names=names)
+    w.work(burst=burst, with_scheduler=True, max_jobs=max_jobs)

@@ -76,12 +76,14 @@ def _drop_pending(session, previous_transaction):
         session.info.pop("pending_jobs", None)
 
 
-# ---- warming the worker's parent -------------------------------------------------------------
+# ---- warming the worker ---------------------------------------------------------------------
 #
-# A forking worker runs each job in a fresh copy (a work horse) of its parent process, and a
-# work horse throws away whatever it learned when the job ends. Measured on 2 cores, a cold
-# work horse spent most of a mail job configuring the SQLAlchemy mappers and a PDF job
-# reloading its fonts. What the parent does once before forking, every work horse inherits.
+# `flask worker` runs its jobs in its own process, so what one job loads (mappers, fonts,
+# statements, connections) the next one finds. The warm-up does the start-up once, before the
+# first job, so that no job pays for it; with `--fork` each job runs in a fresh copy (a work
+# horse) of the parent, which throws away whatever it learned when the job ends, and the
+# warm-up is what every work horse inherits. Measured on 2 cores, a cold work horse spent
+# most of a mail job configuring the SQLAlchemy mappers and a PDF job reloading its fonts.
 
 _warm_ups = []
 
@@ -97,14 +99,15 @@ def on_warm_up(func):
 @on_warm_up
 def _compile_mail_statements() -> None:
     """Compile (and cache on the engine, which work horses inherit) the statements of the
-    mail job, by running it on a message that does not exist: it claims nothing, sends nothing."""
+    mail job, by running it on a message that does not exist: it claims nothing, sends nothing,
+    and marks nothing sent."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from incubator.core import mail
 
     try:
         mail.send_outbox_message(0)
-        db.session.get(mail.OutboxMessage, 0)
+        mail._finish(0, "sent")
     except SQLAlchemyError:  # no database yet: the first jobs compile them, as before
         log.warning("Worker warm-up: could not reach the database to prepare the mail job's statements")
         db.session.rollback()
@@ -157,7 +160,13 @@ def warm_up(app) -> list[str]:
 
 
 class _AppContextMixin:
-    """Runs each job inside an app context; a forked work horse gets its own pool."""
+    """Runs each job inside an app context of `app`, and leaves nothing of it to the next job.
+
+    After every job the session is rolled back and removed. After a job that failed (it
+    raised, or its `job_timeout` interrupted it, maybe in the middle of a statement or an
+    SMTP conversation) the pool's database connections and the SMTP connection are closed
+    too, so the next job starts on fresh ones. A forked work horse gets its own pool.
+    """
 
     app = None
 
@@ -167,37 +176,45 @@ class _AppContextMixin:
             if forked:
                 # Never share the parent's pooled connections across fork.
                 db.engine.dispose(close=False)
+            succeeded = False
             try:
-                return super().perform_job(job, queue)
+                succeeded = super().perform_job(job, queue)
+                return succeeded
             finally:
                 db.session.remove()
-                if forked:
-                    # The work horse ends with this job: say goodbye to the SMTP server it used.
+                if forked or not succeeded:
                     from incubator.core.mail import close_smtp
 
+                    # A work horse ends with its job: say goodbye to the SMTP server it used.
+                    # A failed job may have left the conversation half-way: never reuse it.
                     close_smtp()
+                if not succeeded and not forked:
+                    db.engine.dispose()
 
 
 class AppWorker(_AppContextMixin, Worker):
-    pass
+    """Forks a work horse per job (`flask worker --fork`)."""
 
 
 class AppSimpleWorker(_AppContextMixin, SimpleWorker):
-    pass
+    """Runs each job in the worker's own process (`flask worker`, the default): its database
+    connection, compiled statements, fonts and SMTP connection stay warm from job to job.
+    RQ still enforces each job's `job_timeout` (SIGALRM in this, the main, thread)."""
 
 
-def make_worker(app, *, simple: bool = False, queue_names=QUEUE_NAMES, warm: bool | None = None):
+def make_worker(app, *, fork: bool = False, queue_names=QUEUE_NAMES, warm: bool = True):
     """An RQ worker for `queue_names` that runs each job in an app context of `app`.
 
-    A forking worker (the default) is warmed up first (see `warm_up`); a simple one runs
-    its jobs in this process, which warms itself as it goes.
+    By default the jobs run in this process, one after another; with `fork` each runs in a
+    work horse forked for it. `warm` does the start-up first (see `warm_up`): for a forking
+    worker every work horse inherits it, for an in-process one it spares the first jobs.
     """
-    if warm if warm is not None else not simple:
+    if warm:
         warm_up(app)
     with app.app_context():
         queues = [queue(name) for name in queue_names]
         connection = redis_connection()
-    cls = AppSimpleWorker if simple else AppWorker
+    cls = AppWorker if fork else AppSimpleWorker
     worker = cls(queues, connection=connection)
     worker.app = app
     worker._parent_pid = os.getpid()

@@ -5,10 +5,13 @@ the log and stays readable on the admin Outbox page, so the demo works end to en
 """
 import logging
 import os
+import select
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -76,21 +79,40 @@ def queue_mail(recipient: str, subject: str, template: str, *, reply_to: str | N
     return message
 
 
-def _claim(message_id: int) -> bool:
-    """Compare-and-set the message to 'sending', so two workers never both send it."""
+# The mail job's two statements, built once: at a deadline the job runs thousands of times,
+# and building a statement (and its cache key) cost more than the database took to run it.
+@lru_cache(maxsize=1)
+def _statements():
+    table = OutboxMessage.__table__
+    claimable = sa.or_(table.c.status.in_(["queued", "failed"]),
+                       sa.and_(table.c.status == "sending", table.c.claimed_at < sa.bindparam("stale_before")))
+    claim = (sa.update(table).where(table.c.id == sa.bindparam("outbox_id"), claimable)
+             .values(status="sending", claimed_at=sa.bindparam("now"), attempts=table.c.attempts + 1)
+             .returning(table.c.recipient, table.c.subject, table.c.body_text, table.c.message_id, table.c.reply_to))
+    finish = (sa.update(table).where(table.c.id == sa.bindparam("outbox_id"))
+              .values(status=sa.bindparam("new_status"), sent_at=sa.bindparam("when_sent"),
+                      last_error=sa.bindparam("error")))
+    return claim, finish
+
+
+def _claim(message_id: int):
+    """Compare-and-set the message to 'sending', so two workers never both send it.
+    Returns what sending needs of it (recipient, subject, ...), or None if it is not ours."""
     now = utcnow()
-    claimable = sa.or_(OutboxMessage.status.in_(["queued", "failed"]),
-                       sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM))
-    claimed = db.session.execute(
-        sa.update(OutboxMessage).where(OutboxMessage.id == message_id, claimable)
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-    ).first()
+    claimed = db.session.execute(_statements()[0],
+                                 {"outbox_id": message_id, "now": now, "stale_before": now - STALE_CLAIM}).first()
     db.session.commit()
-    return claimed is not None
+    return claimed
 
 
-def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def _finish(message_id: int, status: str, *, error: str | None = None) -> None:
+    sent_at = utcnow() if status in ("sent", "logged") else None
+    db.session.execute(_statements()[1], {"outbox_id": message_id, "new_status": status, "when_sent": sent_at,
+                                          "error": error[:2000] if error else None})
+    db.session.commit()
+
+
+def _as_email(message, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
@@ -106,6 +128,9 @@ def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
 # (connecting, STARTTLS and AUTH cost more than sending). It is keyed by the process id,
 # so a forked work horse never writes on its parent's socket, and by the settings.
 _connection: dict = {}
+# A connection used this recently is checked without a round trip (see `_still_open`); one
+# idle for longer is asked with a NOOP, since a connection can also die without a word.
+CHECK_QUIETLY_FOR = 10.0  # seconds
 
 
 def _smtp_settings(config) -> tuple:
@@ -126,16 +151,31 @@ def _open_smtp(config) -> smtplib.SMTP:
     return smtp
 
 
+def _still_open(smtp: smtplib.SMTP) -> bool:
+    """Between two messages a healthy connection has nothing to read: a server that hung up
+    (or said 421 before hanging up) has left an end of file or a reply on the socket."""
+    sock = smtp.sock
+    if sock is None or sock.fileno() < 0:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 def _reusable_smtp(config) -> smtplib.SMTP | None:
     """The connection this process left open, if it is for these settings and still answers."""
     settings = _smtp_settings(config)
     kept = _connection.pop("smtp", None)
     if kept is None:
         return None
-    smtp, kept_settings = kept
+    smtp, kept_settings, last_used = kept
     if kept_settings[0] != settings[0]:
         return None  # inherited across fork: the parent's socket, never ours to use (or close)
-    if kept_settings == settings:
+    if kept_settings == settings and _still_open(smtp):
+        if time.monotonic() - last_used < CHECK_QUIETLY_FOR:
+            return smtp
         try:
             if smtp.noop()[0] == 250:
                 return smtp
@@ -165,7 +205,7 @@ def _deliver(email: EmailMessage, config) -> None:
     except BaseException:
         close_smtp(smtp)  # the session may be mid-transaction: never hand it to the next message
         raise
-    _connection["smtp"] = (smtp, _smtp_settings(config))
+    _connection["smtp"] = (smtp, _smtp_settings(config), time.monotonic())
 
 
 def send_outbox_message(message_id: int) -> str:
@@ -174,29 +214,25 @@ def send_outbox_message(message_id: int) -> str:
     :raises smtplib.SMTPException, OSError: the SMTP server failed; the message is
         marked failed and RQ retries the job with backoff.
     """
-    if not _claim(message_id):
+    message = _claim(message_id)
+    if message is None:
         return "already sent"
-    message = db.session.get(OutboxMessage, message_id)
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         log.info("Mail (no SMTP server configured) to %s: %s\n%s", message.recipient, message.subject, message.body_text)
-        message.status, message.sent_at = "logged", utcnow()
-        db.session.commit()
+        _finish(message_id, "logged")
         return "logged"
     try:
         email = _as_email(message, config["MAIL_DEFAULT_SENDER"])
     except ValueError as error:  # an address or header that cannot be written: retrying will not help
-        message.status, message.last_error = "failed", f"Cannot build the message: {error}"[:2000]
-        db.session.commit()
+        _finish(message_id, "failed", error=f"Cannot build the message: {error}")
         return "undeliverable"
     try:
         _deliver(email, config)
     except (smtplib.SMTPException, OSError) as error:
-        message.status, message.last_error = "failed", f"{type(error).__name__}: {error}"[:2000]
-        db.session.commit()
+        _finish(message_id, "failed", error=f"{type(error).__name__}: {error}")
         raise
-    message.status, message.sent_at, message.last_error = "sent", utcnow(), None
-    db.session.commit()
+    _finish(message_id, "sent")
     return "sent"
 
 

@@ -1,4 +1,4 @@
-"""A job for tests/core/test_worker_warm_up.py: what a work horse finds already done."""
+"""Jobs for tests/core/test_worker_warm_up.py: what a job finds already done, and jobs that fail."""
 import os
 import sys
 
@@ -16,3 +16,30 @@ def probe() -> dict:
         "compiled_statements": len(db.engine._compiled_cache),
         "job_modules": [name for name in ("incubator.core.mail", "incubator.applications.jobs") if name in sys.modules],
     }
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def write_then(what: str, recipient: str) -> None:
+    """Leave a row written but not committed, then fail: raise, or run past the job's timeout."""
+    import time
+
+    from incubator.core.mail import OutboxMessage
+    from incubator.extensions import db
+
+    db.session.add(OutboxMessage(recipient=recipient, subject="half-done", body_text="-",
+                                 message_id=f"<{recipient}>"))
+    db.session.flush()
+    if what == "raise":
+        raise RuntimeError("the job failed half-way")
+    time.sleep(60)  # the job's timeout stops this
+
+
+def commit() -> int:
+    """Commit whatever the session holds (nothing, if the last job left nothing behind)."""
+    from incubator.extensions import db
+
+    db.session.commit()
+    return os.getpid()
