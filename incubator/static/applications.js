@@ -40,4 +40,10 @@
     if (plan) updateCoverage(plan.split(":")[0]);
     if (target.hasAttribute && target.hasAttribute("data-word-limit")) updateWords(target);
   });
+
+  // Text typed (or restored by the browser) before this deferred script ran is counted too.
+  document.querySelectorAll("textarea[data-word-limit]").forEach(updateWords);
+  document.querySelectorAll("[data-coverage]").forEach(function (output) {
+    updateCoverage(output.getAttribute("data-coverage"));
+  });
 })();
