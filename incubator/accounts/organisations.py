@@ -20,6 +20,16 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s<>,;\"()]+@[^@\s<>,;\"()]+\.[^@\s<>,;\"()]+$")
 
 
+def staff_organisations(user) -> list[Organisation]:
+    """The organizations whose program `user` runs (every one, for an admin), by name."""
+    if not user.is_authenticated:
+        return []
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if not user.is_admin:
+        query = query.where(Organisation.id.in_(user.organisations_with(Role.program_staff) or [-1]))
+    return list(db.session.scalars(query))
+
+
 def _require_admin(actor: User) -> None:
     if not (actor and actor.is_admin and actor.is_active):
         raise NotAllowed("Only an admin can do that.")

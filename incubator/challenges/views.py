@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
 from incubator.accounts.models import Organisation, Role
+from incubator.accounts.organisations import staff_organisations
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status
 from incubator.challenges import forms, listing, services
@@ -91,12 +92,7 @@ def _my_teams_for(challenge: Challenge) -> list[tuple]:
 
 
 def _staff_organisations() -> list[Organisation]:
-    if not current_user.is_authenticated:
-        return []
-    query = sa.select(Organisation).order_by(Organisation.name)
-    if not current_user.is_admin:
-        query = query.where(Organisation.id.in_(current_user.organisations_with(Role.program_staff) or [-1]))
-    return list(db.session.scalars(query))
+    return staff_organisations(current_user)
 
 
 def _challenge_data(form: forms.ChallengeForm, tz_name: str) -> services.ChallengeData:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from incubator.accounts.models import Organisation, Role
+from incubator.accounts.organisations import staff_organisations
 from incubator.challenges.models import Challenge
 from incubator.core.csv import stream_rows
 from incubator.core.errors import DomainError
@@ -23,12 +24,7 @@ COMPARE_PAGE = 100
 
 
 def _staff_organisations() -> list[Organisation]:
-    if not current_user.is_authenticated:
-        return []
-    query = sa.select(Organisation).order_by(Organisation.name)
-    if not current_user.is_admin:
-        query = query.where(Organisation.id.in_(current_user.organisations_with(Role.program_staff) or [-1]))
-    return list(db.session.scalars(query))
+    return staff_organisations(current_user)
 
 
 @bp.get("/instruments")
