@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
-from incubator.accounts.models import Organisation, Role
+from incubator.accounts.models import Organisation
 from incubator.accounts.organisations import staff_organisations
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.applications.states import Status

@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from incubator.accounts.models import Organisation, Role
+from incubator.accounts.models import Organisation
 from incubator.accounts.organisations import staff_organisations
 from incubator.challenges.models import Challenge
 from incubator.core.csv import stream_rows
