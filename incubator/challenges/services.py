@@ -16,7 +16,7 @@ from incubator.challenges import lifecycle
 from incubator.challenges.models import (MODEL_ELEMENT_KEYS, Challenge, ChallengeSlugRedirect, Question, QuestionKind,
                                          Track)
 from incubator.challenges.states import ChallengeStatus
-from incubator.core import audit, permissions
+from incubator.core import audit, ordering, permissions
 from incubator.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from incubator.extensions import db
 
@@ -266,14 +266,7 @@ def move_question(question: Question, direction: str, *, actor: User, now: datet
     """
     challenge = question.challenge
     _require_unlocked(challenge, actor, now)
-    ordered = sorted(challenge.questions, key=lambda q: (q.position, q.id))
-    index = ordered.index(question)
-    other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(ordered):
-        raise ValidationFailed("That question cannot move further.")
-    ordered[index], ordered[other] = ordered[other], ordered[index]
-    for position, item in enumerate(ordered, start=1):
-        item.position = position
+    ordering.move(challenge.questions, question, direction, what="That question")
     db.session.flush()
     audit.record(actor, "question.moved", question, challenge_id=challenge.id, direction=direction)
 

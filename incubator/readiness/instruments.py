@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from incubator.accounts.models import Organisation, User
-from incubator.core import audit
+from incubator.core import audit, ordering
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
@@ -146,22 +146,6 @@ def _lookup(mapping: dict, key: int, what: str):
     return found
 
 
-def _renumber(rows: list) -> None:
-    for position, row in enumerate(sorted(rows, key=lambda r: (r.position, r.id or 0)), start=1):
-        row.position = position
-
-
-def _move(rows: list, row, direction: str) -> None:
-    ordered = sorted(rows, key=lambda r: (r.position, r.id or 0))
-    index = ordered.index(row)
-    other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(ordered):
-        raise ValidationFailed("That cannot move further.")
-    ordered[index], ordered[other] = ordered[other], ordered[index]
-    for position, item in enumerate(ordered, start=1):
-        item.position = position
-
-
 def rename(instrument: Instrument, name: str, description: str, *, actor: User) -> Instrument:
     target, _, _ = _editable(instrument, actor)
     target.name, target.description = _clean_title(name, "instrument"), (description or "").strip()[:5000]
@@ -191,7 +175,7 @@ def update_domain(instrument: Instrument, domain_id: int, title: str, descriptio
 
 def move_domain(instrument: Instrument, domain_id: int, direction: str, *, actor: User) -> Instrument:
     target, domains, _ = _editable(instrument, actor)
-    _move(target.domains, _lookup(domains, domain_id, "domain"), direction)
+    ordering.move(target.domains, _lookup(domains, domain_id, "domain"), direction)
     db.session.flush()
     audit.record(actor, "readiness.domain.moved", target, direction=direction)
     return target
@@ -202,7 +186,7 @@ def remove_domain(instrument: Instrument, domain_id: int, *, actor: User) -> Ins
     domain = _lookup(domains, domain_id, "domain")
     audit.record(actor, "readiness.domain.removed", target, title=domain.title[:200])
     target.domains.remove(domain)
-    _renumber(target.domains)
+    ordering.renumber(target.domains)
     db.session.flush()
     return target
 
@@ -231,7 +215,7 @@ def update_item(instrument: Instrument, item_id: int, data: ItemData, *, actor: 
 def move_item(instrument: Instrument, item_id: int, direction: str, *, actor: User) -> Instrument:
     target, _, items = _editable(instrument, actor)
     item = _lookup(items, item_id, "item")
-    _move(item.domain.items, item, direction)
+    ordering.move(item.domain.items, item, direction)
     db.session.flush()
     audit.record(actor, "readiness.item.moved", target, direction=direction)
     return target
@@ -243,6 +227,6 @@ def remove_item(instrument: Instrument, item_id: int, *, actor: User) -> Instrum
     domain = item.domain
     audit.record(actor, "readiness.item.removed", target, prompt=item.prompt[:200])
     domain.items.remove(item)
-    _renumber(domain.items)
+    ordering.renumber(domain.items)
     db.session.flush()
     return target
