@@ -45,8 +45,6 @@ def create_default(org_id: int):
     organisation = next((o for o in _staff_organisations() if o.id == org_id), None)
     if organisation is None:
         abort(404)
-    if not forms.CsrfForm().validate_on_submit():
-        abort(400)
     instrument = instruments.create_default(organisation, actor=current_user)
     db.session.commit()
     flash(f"Created {instrument.name} for {organisation.name}.", "success")
@@ -86,11 +84,6 @@ def _apply(instrument: Instrument, operation, *args, anchor: str = ""):
     else:
         flash("Saved.", "success")
     return redirect(url_for(".instrument", instrument_id=target.id) + anchor)
-
-
-def _check_csrf():
-    if not forms.CsrfForm().validate_on_submit():
-        abort(400)
 
 
 @bp.post("/instruments/<int:instrument_id>")
@@ -144,7 +137,6 @@ def domain_update(instrument_id: int, domain_id: int):
 def domain_move(instrument_id: int, domain_id: int):
     instrument = visible_or_404(Instrument, instrument_id, "manage")
     domain = _domain_or_404(instrument, domain_id)
-    _check_csrf()
     return _apply(instrument, instruments.move_domain, domain.id, request.form.get("direction", ""))
 
 
@@ -153,7 +145,6 @@ def domain_move(instrument_id: int, domain_id: int):
 def domain_remove(instrument_id: int, domain_id: int):
     instrument = visible_or_404(Instrument, instrument_id, "manage")
     domain = _domain_or_404(instrument, domain_id)
-    _check_csrf()
     return _apply(instrument, instruments.remove_domain, domain.id)
 
 
@@ -193,7 +184,6 @@ def item_edit(instrument_id: int, item_id: int):
 def item_move(instrument_id: int, item_id: int):
     instrument = visible_or_404(Instrument, instrument_id, "manage")
     item = _item_or_404(instrument, item_id)
-    _check_csrf()
     return _apply(instrument, instruments.move_item, item.id, request.form.get("direction", ""))
 
 
@@ -202,7 +192,6 @@ def item_move(instrument_id: int, item_id: int):
 def item_remove(instrument_id: int, item_id: int):
     instrument = visible_or_404(Instrument, instrument_id, "manage")
     item = _item_or_404(instrument, item_id)
-    _check_csrf()
     return _apply(instrument, instruments.remove_item, item.id)
 
 
