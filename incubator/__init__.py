@@ -89,10 +89,13 @@ def _import_models() -> None:
     from incubator.challenges import models as _challenges  # noqa: F401
     from incubator.core import audit as _audit  # noqa: F401
     from incubator.core import mail as _mail  # noqa: F401
+    from incubator.core import mail_templates as _mail_templates  # noqa: F401
+    from incubator.core import notices as _notices  # noqa: F401
     from incubator.readiness import models as _readiness  # noqa: F401
+    from incubator.reviews import models as _reviews  # noqa: F401
 
 
-DOMAINS = ("challenges", "applications", "readiness")
+DOMAINS = ("challenges", "applications", "readiness", "reviews")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -67,7 +67,8 @@ def world(org, staff, make_user):
     db.session.add_all([challenge, application, team_invitation, org_invitation, message])
     db.session.commit()
     readiness = _readiness_world(org, challenge, application, lead)
-    return {**readiness, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+    reviews = _reviews_world(org, challenge, application, make_user)
+    return {**readiness, **reviews, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
             "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
             "attachment_id": application.attachments[0].id, "message_id": message.id,
             "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
@@ -87,6 +88,29 @@ def _readiness_world(org, challenge, application, lead) -> dict:
     db.session.commit()
     return {"instrument_id": instrument.id, "domain_id": instrument.domains[0].id,
             "item_id": instrument.domains[0].items[0].id, "assessment_id": assessment.id}
+
+
+def _reviews_world(org, challenge, application, make_user) -> dict:
+    """A round with one criterion, a reviewer of the organisation assigned and conflicted, a decision."""
+    from incubator.accounts.models import Membership
+    from incubator.reviews.models import Assignment, Conflict, Criterion, Decision, ReviewRound, RoundReviewer
+    from incubator.reviews.states import ConflictSource, Outcome
+
+    now = utcnow()
+    reviewer = make_user("rae@example.org", name="Rae Reviewer")
+    db.session.add(Membership(user=reviewer, organisation=org, role=Role.reviewer))
+    review_round = ReviewRound(challenge=challenge, title="Written review", opens_at=now - timedelta(days=1),
+                               closes_at=now + timedelta(days=9))
+    review_round.criteria.append(Criterion(position=1, title="Learning growth", descriptors=["1", "2", "3", "4", "5"]))
+    review_round.reviewers.append(RoundReviewer(user=reviewer))
+    assignment = Assignment(round=review_round, application=application, reviewer=reviewer)
+    conflict = Conflict(application=application, reviewer=reviewer, source=ConflictSource.staff, note="Cousin")
+    decision = Decision(round=review_round, application=application, outcome=Outcome.waitlist, rationale="Close")
+    db.session.add_all([review_round, assignment, conflict, decision])
+    db.session.commit()
+    return {"round_id": review_round.id, "criterion_id": review_round.criteria[0].id,
+            "assignment_id": assignment.id, "conflict_id": conflict.id, "decision_id": decision.id,
+            "reviewer_id": reviewer.id}
 
 
 def _fill(rule, ids, missing=False):

@@ -96,6 +96,8 @@ class Application(db.Model):
     personal_learning_paths: Mapped[str] = mapped_column(sa.Text, default="")
     competency_based_progression: Mapped[str] = mapped_column(sa.Text, default="")
     flexible_learning_environments: Mapped[str] = mapped_column(sa.Text, default="")
+    # Staff mark a school name that would identify the team: blind review rounds hide it.
+    school_name_identifies_team: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,11 @@ class Status(StrEnum):
     eligible = "eligible"
     ineligible = "ineligible"
     withdrawn = "withdrawn"
+    # Review decisions (reviews/decisions): a round advances, selects, waitlists or declines.
+    advanced = "advanced"
+    selected = "selected"
+    waitlisted = "waitlisted"
+    declined = "declined"
 
     @property
     def label(self) -> str:
@@ -19,14 +24,24 @@ class Status(StrEnum):
 TRANSITIONS: dict[Status, set[Status]] = {
     Status.draft: {Status.submitted, Status.withdrawn},
     Status.submitted: {Status.eligible, Status.ineligible, Status.withdrawn},
-    # Screening can be corrected until review starts (the review issue adds its states after eligible).
-    Status.eligible: {Status.ineligible, Status.withdrawn},
+    # Screening can be corrected until a round decides; then a round's decision moves it on.
+    Status.eligible: {Status.ineligible, Status.withdrawn, Status.advanced, Status.selected, Status.waitlisted,
+                      Status.declined},
     Status.ineligible: {Status.eligible},
+    # Advanced again from a later round; the decision itself is recorded per round.
+    Status.advanced: {Status.advanced, Status.selected, Status.waitlisted, Status.declined, Status.withdrawn},
+    Status.waitlisted: {Status.advanced, Status.selected, Status.declined, Status.withdrawn},
+    # Selected is final: a selected team can no longer withdraw (grants and incubation follow).
+    Status.selected: set(),
+    Status.declined: set(),
     Status.withdrawn: set(),
 }
 
 # Frozen: the team can no longer change the content.
-FROZEN = {Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn}
+FROZEN = {Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn, Status.advanced, Status.selected,
+          Status.waitlisted, Status.declined}
+# Statuses of an application that passed screening (it may enter review rounds).
+REVIEWABLE = {Status.eligible, Status.advanced, Status.waitlisted, Status.selected, Status.declined}
 
 
 def can(current: Status, target: Status) -> bool:

@@ -125,6 +125,12 @@ def test_the_state_table(current, target):
         (Status.draft, Status.submitted), (Status.draft, Status.withdrawn), (Status.submitted, Status.eligible),
         (Status.submitted, Status.ineligible), (Status.submitted, Status.withdrawn),
         (Status.eligible, Status.ineligible), (Status.eligible, Status.withdrawn), (Status.ineligible, Status.eligible),
+        # Review decisions: from eligible, again from a later round, and off the waitlist.
+        *((Status.eligible, s) for s in (Status.advanced, Status.selected, Status.waitlisted, Status.declined)),
+        *((Status.advanced, s) for s in (Status.advanced, Status.selected, Status.waitlisted, Status.declined,
+                                         Status.withdrawn)),
+        *((Status.waitlisted, s) for s in (Status.advanced, Status.selected, Status.declined, Status.withdrawn)),
+        # Selected and declined are final: a selected team can no longer withdraw.
     }
     assert states.can(current, target) == ((current, target) in allowed)
     if (current, target) not in allowed:

@@ -1,0 +1,46 @@
+"""Notices sent exactly once (reminders, "you have new assignments"), whoever runs the sweep
+and however often: the database, not Redis, remembers what went out.
+
+    if notices.claim("review.round_closing", f"round:{round.id}", reviewer.email, now=now):
+        queue_mail(...)
+
+`claim` inserts a row under a unique (kind, subject, recipient) in the caller's transaction
+and answers whether this call was the one that inserted it; the caller queues the mail in
+the same transaction, so a notice is claimed if and only if its mail is queued.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from incubator.core.timeutil import utcnow
+from incubator.extensions import db
+
+
+class SentNotice(db.Model):
+    __tablename__ = "sent_notices"
+    __table_args__ = (sa.UniqueConstraint("kind", "subject", "recipient", name="notice_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(80))       # e.g. "review.round_closing"
+    subject: Mapped[str] = mapped_column(sa.String(120))   # what it is about, e.g. "round:12"
+    recipient: Mapped[str] = mapped_column(sa.String(320))  # an email address, or e.g. "team:4"
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def claim(kind: str, subject: str, recipient: str, *, now: datetime) -> bool:
+    """Record that this notice goes out now; False when it already went (nothing is written)."""
+    table = SentNotice.__table__
+    values = {"kind": kind, "subject": subject, "recipient": recipient, "sent_at": now}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
+    return db.session.execute(statement).rowcount == 1
+
+
+def was_sent(kind: str, subject: str, recipient: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SentNotice).where(
+        SentNotice.kind == kind, SentNotice.subject == subject, SentNotice.recipient == recipient)) > 0

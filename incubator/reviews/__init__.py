@@ -1,0 +1,1 @@
+"""Review rounds: rubrics, conflicts of interest, assignment, scoring, ranking and decisions."""
