@@ -1,5 +1,38 @@
 """How the review domain's audit events read (see incubator/core/audit_words.py)."""
-from incubator.core.audit_words import phrases
+import sqlalchemy as sa
+from flask import url_for
+
+from incubator.applications.models import Application, Team
+from incubator.core.audit_words import Named, names, phrases
+from incubator.core.mail_templates import KINDS, MailTemplate
+from incubator.extensions import db
+from incubator.reviews.models import Decision, ReviewRound
+
+# ---- decisions and the organisations' mail templates (reviews/decisions, core/mail_templates) ----
 
 phrases({
+    "review.decided": "{actor} decided {object} in {details[round]}: {from} to {to}",
+    "review.decision_updated": "{actor} changed the rationale of the decision on {object}",
+    "mail_template.updated": "{actor} edited the email {object}",
+    "mail_template.reset": "{actor} reset the email {object} to the default wording",
 })
+
+
+@names("Decision")
+def _decisions(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(
+        sa.select(Decision.id, Decision.round_id, Decision.application_id, Application.school_name, Team.name,
+                  ReviewRound.title)
+        .join(Application, Application.id == Decision.application_id).join(Team, Team.id == Application.team_id)
+        .join(ReviewRound, ReviewRound.id == Decision.round_id).where(Decision.id.in_(ids)))
+    return {i: Named(f"{school or team} ({team}) in {round_title}",
+                     url_for("reviews.decide", round_id=round_id, application_id=application_id))
+            for i, round_id, application_id, school, team, round_title in rows}
+
+
+@names("MailTemplate")
+def _mail_templates(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(sa.select(MailTemplate.id, MailTemplate.organisation_id, MailTemplate.key)
+                              .where(MailTemplate.id.in_(ids)))
+    return {i: Named(f"“{KINDS[key].label if key in KINDS else key}”",
+                     url_for("reviews.mail_template", org_id=org_id, key=key)) for i, org_id, key in rows}
