@@ -1,6 +1,8 @@
 """Forms of decisions and of an organisation's mail templates."""
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+import re
+
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from incubator.applications.states import Status
 from incubator.core import mail_templates
@@ -9,13 +11,20 @@ from incubator.reviews.decisions import BATCH_MAX, RATIONALE_MAX
 from incubator.reviews.states import Outcome
 
 OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_direction_overrides(form, field):
+    # Line breaks are fine in a rationale; text shown in another order than typed is not.
+    if isinstance(field.data, str) and _BIDI.search(field.data):
+        raise ValidationError("This contains direction overrides, which are not allowed.")
 
 
 class DecisionForm(BaseForm):
     outcome = RadioField("Decision", choices=OUTCOME_CHOICES,
                          validators=[InputRequired(message="Choose a decision.")])
     rationale = TextAreaField("Rationale", filters=[strip], validators=[
-        InputRequired(message="Give the rationale for the decision."),
+        InputRequired(message="Give the rationale for the decision."), no_direction_overrides,
         Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
         description="Staff read it on the round's decisions. The team reads it only if your organization's "
                     "email for this decision includes {rationale}.")
@@ -30,7 +39,7 @@ class BatchForm(BaseForm):
     outcome = RadioField("Decision for every application chosen", choices=OUTCOME_CHOICES,
                          validators=[InputRequired(message="Choose a decision.")])
     rationale = TextAreaField("Rationale", filters=[strip], validators=[
-        InputRequired(message="Give the rationale for the decision."),
+        InputRequired(message="Give the rationale for the decision."), no_direction_overrides,
         Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")])
     shares_comments = BooleanField("Share the reviewers' comments with the teams (without reviewers' names)")
     top = IntegerField("Or the top N by normalized score", validators=[

@@ -2,6 +2,8 @@
 by the organisation (core.mail_templates), with the portal's default where it wrote none."""
 from datetime import datetime
 
+from flask import current_app, has_request_context
+
 from incubator.accounts.services import external_url
 from incubator.applications.models import Application
 from incubator.core import mail_templates
@@ -61,7 +63,14 @@ def values_for(review_round: ReviewRound, application: Application, outcome: Out
     return {"team": application.team.name, "school": application.school_name or "your school",
             "challenge": review_round.challenge.title, "round": review_round.title,
             "decision": DECISION_WORDS[Outcome(outcome)], "rationale": rationale,
-            "link": external_url("applications.detail", application_id=application.id)}
+            "link": _link(application)}
+
+
+def _link(application: Application) -> str:
+    if has_request_context():
+        return external_url("applications.detail", application_id=application.id)
+    with current_app.test_request_context():  # a job, the CLI or the demo seeder: PUBLIC_URL is the base anyway
+        return external_url("applications.detail", application_id=application.id)
 
 
 def preview(review_round: ReviewRound, application: Application, outcome: Outcome,
