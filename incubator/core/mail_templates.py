@@ -158,7 +158,8 @@ def save(organisation, key: str, *, subject: str, body: str, actor) -> MailTempl
     row.subject, row.body, row.updated_by_id = subject.strip(), body, actor.id
     row.updated_at = utcnow()
     db.session.flush()
-    audit.record(actor, "mail_template.updated", row, key=key)
+    # On the organisation, so the trail still reads after a reset deletes the row.
+    audit.record(actor, "mail_template.updated", organisation, key=key, label=kind(key).label)
     return row
 
 
@@ -168,7 +169,7 @@ def reset(organisation, key: str, *, actor) -> bool:
     row = saved_template(organisation.id, key)
     if row is None:
         return False
-    audit.record(actor, "mail_template.reset", row, key=key)
+    audit.record(actor, "mail_template.reset", organisation, key=key, label=kind(key).label)
     db.session.delete(row)
     db.session.flush()
     return True

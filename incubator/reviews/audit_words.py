@@ -4,7 +4,6 @@ from flask import url_for
 
 from incubator.applications.models import Application, Team
 from incubator.core.audit_words import Named, names, phrases
-from incubator.core.mail_templates import KINDS, MailTemplate
 from incubator.extensions import db
 from incubator.reviews.models import Decision, ReviewRound
 
@@ -13,8 +12,8 @@ from incubator.reviews.models import Decision, ReviewRound
 phrases({
     "review.decided": "{actor} decided {object} in {details[round]}: {from} to {to}",
     "review.decision_updated": "{actor} changed the rationale of the decision on {object}",
-    "mail_template.updated": "{actor} edited the email {object}",
-    "mail_template.reset": "{actor} reset the email {object} to the default wording",
+    "mail_template.updated": "{actor} edited the email \u201c{details[label]}\u201d of {object}",
+    "mail_template.reset": "{actor} reset the email \u201c{details[label]}\u201d of {object} to the default wording",
 })
 
 
@@ -29,10 +28,3 @@ def _decisions(ids: set[int]) -> dict[int, Named]:
                      url_for("reviews.decide", round_id=round_id, application_id=application_id))
             for i, round_id, application_id, school, team, round_title in rows}
 
-
-@names("MailTemplate")
-def _mail_templates(ids: set[int]) -> dict[int, Named]:
-    rows = db.session.execute(sa.select(MailTemplate.id, MailTemplate.organisation_id, MailTemplate.key)
-                              .where(MailTemplate.id.in_(ids)))
-    return {i: Named(f"“{KINDS[key].label if key in KINDS else key}”",
-                     url_for("reviews.mail_template", org_id=org_id, key=key)) for i, org_id, key in rows}
