@@ -110,7 +110,8 @@ def _reviews_world(org, challenge, application, make_user) -> dict:
     db.session.commit()
     return {"round_id": review_round.id, "criterion_id": review_round.criteria[0].id,
             "assignment_id": assignment.id, "conflict_id": conflict.id, "decision_id": decision.id,
-            "reviewer_id": reviewer.id}
+            "reviewer_id": reviewer.id,
+            "key": "review.decision.select"}
 
 
 def _fill(rule, ids, missing=False):

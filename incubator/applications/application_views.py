@@ -259,7 +259,8 @@ def submit(application_id: int):
 def withdraw(application_id: int):
     application = visible_or_404(Application, application_id)
     form, status = forms.ConfirmForm(), 200
-    if request.method == "GET" and not can(current_user, "withdraw", application):
+    if request.method == "GET" and not can(current_user, "withdraw", application) \
+            and not (application.team.has_member(current_user) and submission.withdraw_refusal(application)):
         return redirect(url_for(".detail", application_id=application.id))
     if request.method == "POST":
         status = 422
@@ -277,7 +278,9 @@ def withdraw(application_id: int):
                 return redirect(url_for(".detail", application_id=application.id))
         elif form.validate_on_submit():
             flash("Check the box to confirm that you want to withdraw.", "error")
-    return render_template("applications/withdraw.html", application=application, form=form), status
+    return render_template("applications/withdraw.html", application=application, form=form,
+                           can_withdraw=can(current_user, "withdraw", application),
+                           refusal=submission.withdraw_refusal(application)), status
 
 
 @bp.get("/<int:application_id>/pdf")

@@ -103,9 +103,22 @@ SECONDS = "%H:%M:%S %Z on %A %-d %B %Y"
 def withdraw(application: Application, *, actor: User, now: datetime) -> None:
     """Withdraw the team's application; allowed until a decision is made.
 
+    :raises DomainError: it was selected (a selection is final), with the reason for the team
     :raises NotAllowed: the actor is not on the team, or it can no longer be withdrawn
     :raises ChangedMeanwhile: someone (a teammate, staff screening) changed it since it was loaded
     """
+    refusal = withdraw_refusal(application)
+    if refusal and application.team.has_member(actor):
+        raise DomainError(refusal)
     require(actor, "withdraw", application)
     lifecycle.move(application, Status.withdrawn, actor=actor, action="application.withdrawn", now=now,
                    withdrawn_at=now)
+
+
+def withdraw_refusal(application: Application) -> str | None:
+    """Why the team can no longer withdraw, where the reason is worth telling (None otherwise)."""
+    if application.status == Status.selected:
+        contact = application.challenge.organisation.contact_label
+        return (f"{application.challenge.title} selected this application, and a selected application cannot be "
+                f"withdrawn: the selection is final. If your team can no longer take part, write to {contact}.")
+    return None

@@ -22,7 +22,8 @@ from incubator.extensions import db
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Staff see an application once it is submitted; drafts are the team's own work.
-STAFF_STATUSES = [Status.submitted, Status.eligible, Status.ineligible, Status.withdrawn]
+STAFF_STATUSES = [Status.submitted, Status.eligible, Status.ineligible, Status.advanced, Status.selected,
+                  Status.waitlisted, Status.declined, Status.withdrawn]
 
 
 def staff_visible():

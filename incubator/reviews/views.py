@@ -12,3 +12,4 @@ from incubator.reviews import (  # noqa: E402,F401
     reviewer_views,
     round_views,
 )
+from incubator.reviews import template_views  # noqa: E402,F401  (an organisation's mail templates)

@@ -1,0 +1,63 @@
+"""Forms of decisions and of an organisation's mail templates."""
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+import re
+
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from incubator.applications.states import Status
+from incubator.core import mail_templates
+from incubator.core.forms import BaseForm, strip
+from incubator.reviews.decisions import BATCH_MAX, RATIONALE_MAX
+from incubator.reviews.states import Outcome
+
+OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_direction_overrides(form, field):
+    # Line breaks are fine in a rationale; text shown in another order than typed is not.
+    if isinstance(field.data, str) and _BIDI.search(field.data):
+        raise ValidationError("This contains direction overrides, which are not allowed.")
+
+
+class DecisionForm(BaseForm):
+    outcome = RadioField("Decision", choices=OUTCOME_CHOICES,
+                         validators=[InputRequired(message="Choose a decision.")])
+    rationale = TextAreaField("Rationale", filters=[strip], validators=[
+        InputRequired(message="Give the rationale for the decision."), no_direction_overrides,
+        Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
+        description="Staff read it on the round's decisions. The team reads it only if your organization's "
+                    "email for this decision includes {rationale}.")
+    shares_comments = BooleanField("Share the reviewers' comments with the team (without reviewers' names)")
+    # The status the page showed: deciding from a stale page is refused with what happened.
+    expected_status = HiddenField(validators=[AnyOf([s.value for s in Status],
+                                                     message="The form is out of date. Reload the page.")])
+    confirm_over_slots = BooleanField("Select anyway, beyond the challenge's slots")
+
+
+class BatchForm(BaseForm):
+    outcome = RadioField("Decision for every application chosen", choices=OUTCOME_CHOICES,
+                         validators=[InputRequired(message="Choose a decision.")])
+    rationale = TextAreaField("Rationale", filters=[strip], validators=[
+        InputRequired(message="Give the rationale for the decision."), no_direction_overrides,
+        Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")])
+    shares_comments = BooleanField("Share the reviewers' comments with the teams (without reviewers' names)")
+    top = IntegerField("Or the top N by normalized score", validators=[
+        Optional(), NumberRange(min=1, max=BATCH_MAX, message=f"Give a number from 1 to {BATCH_MAX:,}.")])
+    confirmed = HiddenField()
+    confirm_over_slots = BooleanField("Select anyway, beyond the challenge's slots")
+
+
+class MailTemplateForm(BaseForm):
+    subject = StringField("Subject", filters=[strip], validators=[
+        InputRequired(message="Write a subject."),
+        Length(max=mail_templates.SUBJECT_MAX,
+               message=f"The subject is at most {mail_templates.SUBJECT_MAX} characters.")])
+    body = TextAreaField("Message", validators=[
+        InputRequired(message="Write the message."),
+        Length(max=mail_templates.BODY_MAX, message=f"The message is at most {mail_templates.BODY_MAX:,} characters.")],
+        render_kw={"rows": 14})
+
+
+class CsrfForm(BaseForm):
+    """Only the CSRF token (reset to default)."""
