@@ -50,6 +50,20 @@ def copy_choices(organisation_id: int, exclude_round_id: int | None = None) -> l
         (str(r.id), f"{r.title} ({r.challenge.title}, {len(r.criteria)} criteria)") for r in sources]
 
 
+def _attach(form: forms.RoundForm, error: DomainError) -> None:
+    """Show a refusal next to the setting it is about (the summary at the top links to it)."""
+    message = str(error)
+    if "first round" in message or "which applications" in message:
+        target = form.entry
+    elif "blind" in message:
+        target = form.is_blind
+    elif "rubric" in message and hasattr(form, "copy_from"):
+        target = form.copy_from
+    else:
+        target = form.title
+    target.errors = [*target.errors, message]
+
+
 @bp.get("/challenges/<int:challenge_id>/rounds")
 @login_required
 def rounds_list(challenge_id: int):
@@ -78,7 +92,7 @@ def round_new(challenge_id: int):
                                                rubric=form.rubric.data, copy_source=source)
         except DomainError as error:
             db.session.rollback()
-            form.title.errors = [*form.title.errors, str(error)]
+            _attach(form, error)
         else:
             db.session.commit()
             flash(f"Created the round {review_round.title} with {len(review_round.reviewers)} reviewers in its pool "
@@ -123,7 +137,7 @@ def round_edit(round_id: int):
             changed = rounds.update_round(review_round, _round_data(form, tz), actor=current_user)
         except DomainError as error:
             db.session.rollback()
-            form.title.errors = [*form.title.errors, str(error)]
+            _attach(form, error)
         else:
             db.session.commit()
             flash("Saved the round." if changed else "Nothing changed.", "success")

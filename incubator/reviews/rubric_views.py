@@ -76,7 +76,7 @@ def criterion_edit(round_id: int, criterion_id: int):
     criterion = _criterion_or_404(review_round, criterion_id)
     if request.method == "GET":
         form = forms.CriterionForm(data={
-            "title": criterion.title, "guidance": criterion.guidance, "weight": criterion.weight.normalize(),
+            "title": criterion.title, "guidance": criterion.guidance, "weight": format(criterion.weight.normalize(), "f"),
             "scale_lo": criterion.scale_lo, "scale_hi": criterion.scale_hi, "allows_na": criterion.allows_na,
             "descriptors": "\n".join(text for _, text in criterion.points)})
     else:

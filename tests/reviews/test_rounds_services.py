@@ -178,3 +178,12 @@ def test_a_reviewer_gets_their_own_maximum(review_world, staff):
     assert rounds.member(review_world.round, reviewer.id).max_load is None
     with pytest.raises(ValidationFailed):
         rounds.set_own_max(review_world.round, reviewer.id, -1, actor=staff)
+
+
+def test_which_applications_enter_cannot_change_once_some_are_assigned(review_world, staff):
+    second = rounds.create_round(review_world.challenge, data(entry=RoundEntry.advanced), actor=staff)
+    db.session.add(Assignment(round=second, application=review_world.applications[0],
+                              reviewer=review_world.reviewers[0]))
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="which applications enter"):
+        rounds.update_round(second, data(entry=RoundEntry.eligible), actor=staff)

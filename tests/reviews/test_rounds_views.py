@@ -75,6 +75,7 @@ def test_the_first_round_cannot_take_advanced_applications(staff_client, make_re
     world = make_review_world(org, staff)
     response = staff_client.post(f"/reviews/rounds/{world.round.id}/edit", data=FORM)
     assert response.status_code == 422 and "first round" in response.text
+    assert '<a href="#entry">Applications in this round</a>' in response.text  # the summary points at the setting
     assert db.session.get(ReviewRound, world.round.id).entry == RoundEntry.eligible
 
 
@@ -237,3 +238,15 @@ def test_every_round_action_reads_as_a_sentence(app, staff_client, review_world,
                and "/reviews/rounds/" in s for s in sentences), sentences
     recorded = {e.action for e in events}
     assert recorded <= audit_words.known_actions()
+
+
+def test_the_overview_links_only_to_round_pages_that_exist(app, review_world):
+    from incubator.reviews.round_views import optional_url, round_links
+
+    with app.test_request_context():
+        assert optional_url(f"/reviews/rounds/{review_world.round.id}/rubric") is not None
+        assert optional_url(f"/reviews/rounds/{review_world.round.id}/nowhere") is None
+        present = {label for label, _ in round_links(review_world.round)}
+        for label, tail in (("Assignments", "assignments"), ("Ranking", "ranking")):
+            exists = optional_url(f"/reviews/rounds/{review_world.round.id}/{tail}") is not None
+            assert (label in present) == exists
