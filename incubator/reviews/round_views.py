@@ -1,5 +1,7 @@
 """Staff's pages of a challenge's review rounds: the list, a new round, a round's overview, its
 settings, deletion, order, and its pool of reviewers. The rubric's pages are in rubric_views."""
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
@@ -64,6 +66,15 @@ def _attach(form: forms.RoundForm, error: DomainError) -> None:
     target.errors = [*target.errors, message]
 
 
+def _suggest_times(form: forms.NewRoundForm, challenge: Challenge, tz: str) -> None:
+    """Two weeks from 9:00 the day after the challenge (or the last round) closes, to 17:00."""
+    existing = rounds.rounds_of(challenge)
+    after = max([challenge.closes_at, *(r.closes_at for r in existing)])
+    start = local(after, tz).replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None) + timedelta(days=1)
+    form.opens_at.data = start
+    form.closes_at.data = (start + timedelta(days=14)).replace(hour=17)
+
+
 @bp.get("/challenges/<int:challenge_id>/rounds")
 @login_required
 def rounds_list(challenge_id: int):
@@ -81,8 +92,10 @@ def round_new(challenge_id: int):
     form.show_zone(tz)
     form.copy_from.choices = copy_choices(challenge.organisation_id)
     first = not rounds.rounds_of(challenge)
-    if request.method == "GET" and not first:
-        form.entry.data = "advanced"
+    if request.method == "GET":
+        _suggest_times(form, challenge, tz)
+        if not first:
+            form.entry.data = "advanced"
     if form.validate_on_submit():
         source = None
         if form.rubric.data == "copy" and is_plain_id(form.copy_from.data):
@@ -108,7 +121,7 @@ def round_detail(round_id: int):
     review_round = visible_or_404(ReviewRound, round_id, "manage")
     return render_template(
         "reviews/round_detail.html", review_round=review_round, challenge=review_round.challenge,
-        links=round_links(review_round), pool=rounds.pool(review_round), candidates=rounds.candidates(review_round),
+        round_pages=round_links(review_round), pool=rounds.pool(review_round), candidates=rounds.candidates(review_round),
         open_counts=rounds.open_assignment_counts(review_round), locked=rubrics.is_locked(review_round),
         delete_problem=rounds.delete_problem(review_round), add_form=_add_form(review_round),
         form=forms.CsrfForm())

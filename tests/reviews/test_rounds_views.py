@@ -1,13 +1,16 @@
 """Staff's round and rubric pages: creating a round from local times, hostile input refused with a
 message and nothing saved, who may reach the pages, the rubric preview, copies, the pool, the demo
 seeder and how the trail reads."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+import re
 
 import pytest
 import sqlalchemy as sa
 
 from incubator.core import audit_words
 from incubator.core.audit import AuditEvent
+from incubator.core.timeutil import local
 from incubator.extensions import db
 from incubator.reviews.models import Assignment, Criterion, CriterionScore, ReviewRound, RoundReviewer
 from incubator.reviews.states import ReviewStatus, RoundEntry
@@ -30,6 +33,8 @@ def test_staff_create_a_round_from_times_in_the_organizations_zone(staff_client,
     challenge = review_world.challenge
     page = staff_client.get(f"/reviews/challenges/{challenge.id}/rounds/new")
     assert page.status_code == 200 and "Date and time in America/Chicago" in page.text
+    suggested = local(max(challenge.closes_at, review_world.round.closes_at), "America/Chicago") + timedelta(days=1)
+    assert f'value="{suggested:%Y-%m-%d}T09:00"' in page.text  # after the last round closes
     response = staff_client.post(f"/reviews/challenges/{challenge.id}/rounds/new", data={**FORM, "is_blind": "y"})
     assert response.status_code == 302
     made = db.session.scalar(sa.select(ReviewRound).where(ReviewRound.title == "Pitch night"))
@@ -114,6 +119,10 @@ def test_the_rubric_page_previews_every_point_as_reviewers_see_it(staff_client, 
     assert page.text.count(">n/a</strong>") == 1  # only financial sustainability allows it
     overview = staff_client.get(f"/reviews/rounds/{review_world.round.id}")
     assert overview.status_code == 200 and "Rae Reviewer" in overview.text
+    buttons = re.search(r'<p class="actions">(.*?)</p>', overview.text, re.S).group(1)
+    assert f'href="/reviews/rounds/{review_world.round.id}/rubric">Rubric</a>' in buttons
+    hrefs = re.findall(r'href="([^"]+)"', buttons)
+    assert hrefs and all(h.startswith(f"/reviews/rounds/{review_world.round.id}/") for h in hrefs), hrefs
 
 
 def test_a_criterion_is_added_edited_and_moved_over_http(staff_client, review_world):
