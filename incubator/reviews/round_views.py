@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from incubator.accounts.models import User
@@ -18,6 +20,7 @@ from incubator.reviews import rounds, rubrics
 from incubator.reviews.models import ReviewRound
 from incubator.reviews.views import bp
 
+CHANGED_MEANWHILE = "Someone else changed this round a moment ago. Reload the page and try again."
 # The other staff pages of a round, built by other parts of review; linked once they exist.
 ROUND_PAGES = (("Assignments", "assignments"), ("Conflicts of interest", "conflicts"),
                ("Dashboard", "dashboard"), ("Ranking", "ranking"))
@@ -185,11 +188,14 @@ def _run(review_round: ReviewRound, operation, *args, success: str, back: str | 
     """Run a round operation for the current user; commit on success, explain a refusal."""
     try:
         result = operation(review_round, *args, actor=current_user)
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
+    except (IntegrityError, StaleDataError):  # another staff member changed the same rows a moment ago
+        db.session.rollback()
+        flash(CHANGED_MEANWHILE, "error")
     else:
-        db.session.commit()
         flash(success.format(result=result), "success")
     return redirect(back or url_for(".round_detail", round_id=review_round.id))
 

@@ -2,6 +2,8 @@
 (add, edit, remove, move), the default rubric and a copy of another round's rubric."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from incubator.core.errors import DomainError, NotFound
 from incubator.core.forms import is_plain_id
@@ -10,7 +12,7 @@ from incubator.extensions import db
 from incubator.reviews import round_forms as forms
 from incubator.reviews import rubrics
 from incubator.reviews.models import Criterion, ReviewRound
-from incubator.reviews.round_views import copy_choices
+from incubator.reviews.round_views import CHANGED_MEANWHILE, copy_choices
 from incubator.reviews.views import bp
 
 
@@ -91,14 +93,17 @@ def _run(review_round: ReviewRound, operation, *args, success: str, anchor: str 
     form.validate_on_submit()  # CSRFProtect has already refused a POST without a valid token
     try:
         operation(*args, actor=current_user)
+        db.session.commit()
     except NotFound:
         db.session.rollback()
         abort(404)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        flash(CHANGED_MEANWHILE, "error")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(_rubric_url(review_round, anchor))
 

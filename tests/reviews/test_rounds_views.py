@@ -259,3 +259,15 @@ def test_the_overview_links_only_to_round_pages_that_exist(app, review_world):
         for label, tail in (("Assignments", "assignments"), ("Ranking", "ranking")):
             exists = optional_url(f"/reviews/rounds/{review_world.round.id}/{tail}") is not None
             assert (label in present) == exists
+
+
+def test_two_staff_adding_the_same_reviewer_at_once_get_a_message_not_an_error(staff_client, review_world,
+                                                                               monkeypatch):
+    from incubator.reviews import rounds
+
+    reviewer = review_world.reviewers[0]
+    monkeypatch.setattr(rounds, "member", lambda review_round, user_id: None)  # as if the other had not committed yet
+    response = staff_client.post(f"/reviews/rounds/{review_world.round.id}/pool", data={"reviewer": str(reviewer.id)},
+                                 follow_redirects=True)
+    assert response.status_code == 200 and "Someone else changed this round a moment ago" in response.text
+    assert _count(RoundReviewer) == 3
