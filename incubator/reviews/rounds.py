@@ -167,6 +167,10 @@ def delete_problem(review_round: ReviewRound) -> str | None:
         return "Reviewers have saved scores in this round, so it cannot be deleted."
     if db.session.scalar(sa.select(sa.exists().where(Decision.round_id == review_round.id))):
         return "Decisions were made in this round, so it cannot be deleted."
+    rest = [r for r in rounds_of(review_round.challenge) if r.id != review_round.id]
+    if rest and is_first(review_round) and rest[0].entry == RoundEntry.advanced:
+        return (f"“{rest[0].title}” takes the applications advanced in this round, so this round cannot be deleted "
+                "before it (change what enters it first).")
     return None
 
 

@@ -187,3 +187,10 @@ def test_which_applications_enter_cannot_change_once_some_are_assigned(review_wo
     db.session.commit()
     with pytest.raises(ValidationFailed, match="which applications enter"):
         rounds.update_round(second, data(entry=RoundEntry.eligible), actor=staff)
+
+
+def test_the_round_before_an_advanced_round_cannot_be_deleted(review_world, staff):
+    rounds.create_round(review_world.challenge, data(entry=RoundEntry.advanced), actor=staff)
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="takes the applications advanced"):
+        rounds.delete_round(review_world.round, actor=staff)
