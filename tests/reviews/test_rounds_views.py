@@ -119,6 +119,7 @@ def test_the_rubric_page_previews_every_point_as_reviewers_see_it(staff_client, 
     assert page.text.count(">n/a</strong>") == 1  # only financial sustainability allows it
     overview = staff_client.get(f"/reviews/rounds/{review_world.round.id}")
     assert overview.status_code == 200 and "Rae Reviewer" in overview.text
+    assert "Open: reviewers can score" in overview.text
     buttons = re.search(r'<p class="actions">(.*?)</p>', overview.text, re.S).group(1)
     assert f'href="/reviews/rounds/{review_world.round.id}/rubric">Rubric</a>' in buttons
     hrefs = re.findall(r'href="([^"]+)"', buttons)
