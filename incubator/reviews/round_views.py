@@ -12,6 +12,7 @@ from incubator.accounts.models import User
 from incubator.challenges.models import Challenge
 from incubator.core.errors import DomainError
 from incubator.core.forms import is_plain_id
+from incubator.core.pagination import Page, page_number
 from incubator.core.permissions import visible_or_404
 from incubator.core.timeutil import from_local, local
 from incubator.extensions import db
@@ -20,6 +21,7 @@ from incubator.reviews import rounds, rubrics
 from incubator.reviews.models import ReviewRound
 from incubator.reviews.views import bp
 
+POOL_PAGE = 50
 CHANGED_MEANWHILE = "Someone else changed this round a moment ago. Reload the page and try again."
 # The other staff pages of a round, built by other parts of review; linked once they exist.
 ROUND_PAGES = (("Assignments", "assignments"), ("Conflicts of interest", "conflicts"),
@@ -124,10 +126,17 @@ def round_detail(round_id: int):
     review_round = visible_or_404(ReviewRound, round_id, "manage")
     return render_template(
         "reviews/round_detail.html", review_round=review_round, challenge=review_round.challenge,
-        round_pages=round_links(review_round), pool=rounds.pool(review_round), candidates=rounds.candidates(review_round),
+        round_pages=round_links(review_round), pool=_pool_page(review_round), candidates=rounds.candidates(review_round),
         open_counts=rounds.open_assignment_counts(review_round), locked=rubrics.is_locked(review_round),
         delete_problem=rounds.delete_problem(review_round), add_form=_add_form(review_round),
         form=forms.CsrfForm())
+
+
+def _pool_page(review_round: ReviewRound) -> Page:
+    everyone = rounds.pool(review_round)
+    number = min(page_number(), max(1, -(-len(everyone) // POOL_PAGE)))
+    return Page(items=everyone[(number - 1) * POOL_PAGE:number * POOL_PAGE], page=number, per_page=POOL_PAGE,
+                total=len(everyone))
 
 
 def _add_form(review_round: ReviewRound) -> forms.AddReviewerForm:

@@ -272,3 +272,13 @@ def test_two_staff_adding_the_same_reviewer_at_once_get_a_message_not_an_error(s
                                  follow_redirects=True)
     assert response.status_code == 200 and "Someone else changed this round a moment ago" in response.text
     assert _count(RoundReviewer) == 3
+
+
+def test_a_long_pool_is_paginated(staff_client, make_review_world, org, staff):
+    world = make_review_world(org, staff, reviewers=55)
+    first = staff_client.get(f"/reviews/rounds/{world.round.id}")
+    assert "Reviewers in the pool (55)" in first.text and "Page 1 of 2" in first.text
+    assert first.text.count('/max" class="inline"') == 50
+    second = staff_client.get(f"/reviews/rounds/{world.round.id}?page=2")
+    assert second.text.count('/max" class="inline"') == 5
+    assert staff_client.get(f"/reviews/rounds/{world.round.id}?page=999").text.count('/max" class="inline"') == 5
