@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from incubator.applications.models import Application, Team
+from incubator.challenges.models import Challenge
 from incubator.core.audit_words import Named, names, phrases
 from incubator.extensions import db
 from incubator.reviews.models import Decision, ReviewRound
@@ -28,3 +29,30 @@ def _decisions(ids: set[int]) -> dict[int, Named]:
                      url_for("reviews.decide", round_id=round_id, application_id=application_id))
             for i, round_id, application_id, school, team, round_title in rows}
 
+# ---- rounds and rubrics ----------------------------------------------------------------------------
+phrases({
+    "review.round_created": "{actor} created the review round {object}",
+    "review.round_updated": "{actor} changed the settings of the review round {object} ({details[changed]})",
+    "review.round_deleted": "{actor} deleted the review round \u201c{details[title]}\u201d of {object}",
+    "review.round_moved": "{actor} moved the review round {object} {details[direction]}",
+    "review.criterion_added": "{actor} added the criterion \u201c{details[title]}\u201d to the rubric of {object}",
+    "review.criterion_updated": "{actor} changed the criterion \u201c{details[title]}\u201d of the rubric of {object}",
+    "review.criterion_removed": "{actor} removed the criterion \u201c{details[title]}\u201d from the rubric of {object}",
+    "review.criterion_moved": "{actor} moved the criterion \u201c{details[title]}\u201d of the rubric of {object} "
+                              "{details[direction]}",
+    "review.rubric_defaulted": "{actor} gave {object} the default rubric",
+    "review.rubric_copied": "{actor} copied the rubric of {details[source]} into {object}",
+    "review.reviewer_added": "{actor} added {details[reviewer]} to the pool of {object}",
+    "review.reviewer_removed": "{actor} removed {details[reviewer]} from the pool of {object} "
+                               "({details[assignments_removed]} open assignment(s) removed)",
+    "review.reviewer_max_set": "{actor} set the own maximum of {details[reviewer]} in {object} to {details[max_load]}",
+})
+
+
+@names("ReviewRound")
+def _review_rounds(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(sa.select(ReviewRound.id, ReviewRound.title, Challenge.title)
+                              .join(Challenge, Challenge.id == ReviewRound.challenge_id).where(ReviewRound.id.in_(ids)))
+    return {i: Named(f"{title} ({challenge})", url_for("reviews.round_detail", round_id=i))
+            for i, title, challenge in rows}
+# ---- end of rounds and rubrics ---------------------------------------------------------------------
