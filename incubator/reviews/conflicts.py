@@ -13,6 +13,7 @@ applications and 100 reviewers costs one pass over each reviewer's few keys, not
 """
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -165,25 +166,44 @@ def find(reviewer, members: list[tuple[int, str, str]], ties: list[str],
     return conflicts_of(reviewer, ties, index).get(0)
 
 
-def detect(applications: list[Application], reviewers: list, *, now: datetime) -> int:
-    """Store the automatic conflicts between `applications` and `reviewers` that are not stored
+@dataclass(frozen=True)
+class _Reviewer:
+    id: int
+    email: str
+
+
+def _id_of(obj) -> int:
+    """An object's id without loading it again when the session expired it (a plain id passes too)."""
+    if isinstance(obj, int):
+        return obj
+    identity = sa.inspect(obj).identity
+    return identity[0] if identity else obj.id
+
+
+def detect(applications: list, reviewers: list, *, now: datetime) -> int:
+    """Store the automatic conflicts between `applications` and `reviewers` (objects or ids) not stored
     yet (a pair with any row, lifted or not, is left alone: a lifted conflict stays lifted).
     Returns how many were added. Assignments are not touched: callers that must drop the
     assignments of new conflicts call `conflict_services.release_conflicted`."""
     if not applications or not reviewers:
         return 0
-    application_ids = sorted({a.id for a in applications})
-    reviewer_ids = sorted({r.id for r in reviewers})
+    application_ids = sorted({_id_of(a) for a in applications})
+    reviewer_ids = sorted({_id_of(r) for r in reviewers})
     known: set[tuple[int, int]] = set()
     for chunk in _chunks(application_ids):
         known |= set(db.session.execute(sa.select(Conflict.application_id, Conflict.reviewer_id).where(
             Conflict.application_id.in_(chunk), Conflict.reviewer_id.in_(reviewer_ids))).all())
     index = TeamIndex.load(application_ids)
+    from incubator.accounts.models import User
+
+    # Read what matters of the reviewers in one query (the objects given may be expired).
+    people = [_Reviewer(user_id, email or "") for user_id, email in db.session.execute(
+        sa.select(User.id, User.email).where(User.id.in_(reviewer_ids)).order_by(User.id))]
     ties = {user_id: parse_ties(text) for user_id, text in db.session.execute(
         sa.select(ReviewerProfile.user_id, ReviewerProfile.ties).where(ReviewerProfile.user_id.in_(reviewer_ids)))}
     wanted = set(application_ids)
     added = 0
-    for reviewer in sorted({r.id: r for r in reviewers}.values(), key=lambda r: r.id):
+    for reviewer in people:
         found = conflicts_of(reviewer, ties.get(reviewer.id, []), index)
         for application_id in sorted(found):
             if application_id not in wanted or (application_id, reviewer.id) in known:
