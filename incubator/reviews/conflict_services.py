@@ -84,8 +84,7 @@ def _activate(application, reviewer, *, source: ConflictSource, note: str, actor
         conflict.source, conflict.note, conflict.created_at = source, note or conflict.note, now
         conflict.created_by_id, conflict.lifted_at, conflict.lifted_by_id = getattr(actor, "id", None), None, None
         db.session.flush()
-        audit.record(actor, "review.conflict_restored", conflict, from_state="lifted", to_state="active",
-                     source=source.value)
+        audit.record(actor, action, conflict, from_state="lifted", to_state="active", source=source.value)
     release(conflict, actor=actor)
     return conflict
 

@@ -69,9 +69,10 @@ def parse_tie(text: str) -> tuple[str, str] | None:
 
 
 def parse_ties(text: str) -> list[str]:
-    """The profile's ties, one per line (or separated by commas or semicolons), normalised."""
+    """The profile's ties, one per line (or separated by semicolons), normalised. Commas stay:
+    "Bayou Lab, Inc." is one organization."""
     ties = []
-    for line in (text or "").replace(";", "\n").replace(",", "\n").splitlines():
+    for line in (text or "").replace(";", "\n").splitlines():
         tie = normalise_name(line)
         if tie and tie not in ties:
             ties.append(tie)

@@ -38,12 +38,14 @@ def assignment_declare(assignment_id: int):
     if declarations.needs_round_list(assignment.round, current_user):
         return redirect(url_for(".round_declare", round_id=assignment.round_id, next_assignment=assignment.id))
     form = DeclarationForm()
-    if request.method == "GET" or assignment.declared_at is not None:
+    if request.method == "GET":
         return _declaration_page(assignment, form)
     if not form.validate_on_submit():
         return _declaration_page(assignment, form, 422)
     now = utcnow()
     try:
+        if form.choice.data == "none" and assignment.declared_at is not None:
+            return redirect(declarations.scoring_url(assignment))
         if form.choice.data == "none":
             declarations.confirm_no_conflict(assignment, actor=current_user, now=now)
         else:

@@ -39,11 +39,11 @@ def neighbourhood_names(profile: ReviewerProfile | None) -> list[str]:
 
 
 def clean_ties(text: str) -> list[str]:
-    """The ties typed, one per line, checked: each a name, an address or a domain.
+    """The ties typed, one per line (or separated by semicolons), checked: each a name, an address or a domain.
 
     :raises ValidationFailed: too many, too long, or a public mail provider's domain
     """
-    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    lines = [" ".join(line.split()) for line in (text or "").replace(";", "\n").splitlines()]
     lines = [line for line in lines if line]
     if len(lines) > MAX_TIES:
         raise ValidationFailed(f"List at most {MAX_TIES} ties (you listed {len(lines):,}). Keep the ones that matter.")

@@ -44,11 +44,23 @@ def test_no_conflict_is_recorded_once_and_leads_to_scoring(make_client, review_w
     db.session.expire_all()
     assert db.session.get(Assignment, assigned.id).declared_at is not None
     assert actions().count("review.no_conflict_declared") == 1
-    again = client.post(declare_url(assigned), data={"choice": "conflict", "note": "Too late to change"})
-    assert again.status_code == 200 and "You confirmed you have no conflict" in again.text
-    assert actions().count("review.no_conflict_declared") == 1 and db.session.scalar(
-        sa.select(sa.func.count()).select_from(Conflict)) == 0
+    page = client.get(declare_url(assigned))
+    assert "You confirmed you have no conflict" in page.text and "Found a conflict after all?" in page.text
+    assert client.post(declare_url(assigned), data={"choice": "none"}).status_code == 302
+    assert actions().count("review.no_conflict_declared") == 1
     assert declarations.next_step_url(db.session.get(Assignment, assigned.id), review_world.reviewers[0]) is None
+
+
+def test_a_conflict_found_while_reading_can_still_be_declared(make_client, review_world, assigned):
+    """In a blind round above all, a reviewer may recognise the team only once they read the application."""
+    client = make_client(review_world.reviewers[0])
+    client.post(declare_url(assigned), data={"choice": "none"})
+    response = client.post(declare_url(assigned), data={"choice": "conflict", "note": "I coached this team"})
+    assert response.status_code == 302
+    conflict = db.session.scalar(sa.select(Conflict))
+    assert conflict.source == ConflictSource.declared and conflict.note == "I coached this team"
+    assert db.session.get(Assignment, assigned.id) is None
+    assert client.get(declare_url(assigned)).status_code == 404
 
 
 def test_declaring_a_conflict_removes_the_assignment_and_access(app, make_client, review_world, assigned):
