@@ -22,7 +22,7 @@ phrases({
     "review.no_conflict_declared": "{actor} declared no conflict of interest for {object}",
     "review.round_list_declared": "{actor} went through the list of people and organizations of {object} "
                                   "({details[ticked]} ticked)",
-    "review.profile_saved": "{actor} saved the reviewer profile of {object}",
+    "review.profile_saved": "{actor} saved their reviewer profile",
 })
 
 

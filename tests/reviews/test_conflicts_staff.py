@@ -160,3 +160,36 @@ def test_another_organizations_staff_and_reviewers_get_404(make_client, make_org
     db.session.expire_all()
     assert count(Conflict) == 1 and db.session.get(Conflict, conflict.id).is_active
     assert not [a for a in actions() if a.startswith("review.")]
+
+
+def test_the_audit_trail_reads_in_words(make_client, admin, staff_client, review_world):
+    from tests.core.test_audit_words import events
+
+    reviewer, application = review_world.reviewers[0], review_world.applications[0]
+    review_world.assign(application, reviewer)
+    staff_client.post(page_url(review_world), data={"application_id": application.id, "reviewer_id": reviewer.id})
+    conflict = db.session.scalar(sa.select(Conflict))
+    staff_client.post(f"/reviews/conflicts/{conflict.id}/lift")
+    page = make_client(admin).get("/admin/audit", query_string={"action": "review."})
+    sentences = [sentence for _, _, sentence in events(page)]
+    named = f"of {reviewer.name} with {application.school_name}"
+    assert f"Sam Staff lifted the conflict of interest {named}" in sentences
+    assert f"Sam Staff recorded the conflict of interest {named}" in sentences
+    assert (f"Sam Staff removed 1 assignment(s) without a submitted review because of the conflict of interest "
+            f"{named}") in sentences
+    assert f'href="/reviews/rounds/{review_world.round.id}/conflicts"' in page.text
+
+
+def test_unknown_conflict_ids_answer_404(staff_client):
+    for conflict_id in ("2147483647", "99999999999", "0"):
+        for action in ("lift", "restore"):
+            assert staff_client.post(f"/reviews/conflicts/{conflict_id}/{action}").status_code == 404
+    assert staff_client.get("/reviews/rounds/99999999999/conflicts").status_code == 404
+
+
+def test_a_note_is_shown_as_text(staff_client, review_world):
+    staff_client.post(page_url(review_world), data={
+        "application_id": review_world.applications[0].id, "reviewer_id": review_world.reviewers[0].id,
+        "note": "<script>alert(1)</script>"})
+    page = staff_client.get(page_url(review_world)).text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
