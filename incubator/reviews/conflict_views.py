@@ -16,7 +16,7 @@ from incubator.core.permissions import visible_or_404
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.reviews import conflict_services, entry
-from incubator.reviews.conflict_forms import AddConflictForm, CsrfForm
+from incubator.reviews.conflict_forms import AddConflictForm
 from incubator.reviews.models import Conflict, ReviewRound
 from incubator.reviews.views import bp
 
@@ -44,8 +44,7 @@ def _page(review_round: ReviewRound, form: AddConflictForm | None = None, status
     people_ids = {c.created_by_id for c in page.items} | {c.lifted_by_id for c in page.items}
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people_ids - {None})))}
     return render_template("reviews/conflicts.html", round=review_round, page=page, people=people,
-                           form=_add_form(review_round, form), button=CsrfForm(),
-                           tz=review_round.timezone), status
+                           form=_add_form(review_round, form), tz=review_round.timezone), status
 
 
 @bp.get("/rounds/<int:round_id>/conflicts")
