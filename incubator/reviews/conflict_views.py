@@ -37,14 +37,21 @@ def _add_form(review_round: ReviewRound, form: AddConflictForm | None = None) ->
 
 def _page(review_round: ReviewRound, form: AddConflictForm | None = None, status: int = 200):
     entrants = entry.entrants_query(review_round).with_only_columns(Application.id)
-    query = (sa.select(Conflict).where(Conflict.application_id.in_(entrants))
+    shown = request.args.get("status", "")
+    query = sa.select(Conflict).where(Conflict.application_id.in_(entrants))
+    if shown == "active":
+        query = query.where(Conflict.lifted_at.is_(None))
+    elif shown == "lifted":
+        query = query.where(Conflict.lifted_at.is_not(None))
+    query = (query
              .options(joinedload(Conflict.application).joinedload(Application.team), joinedload(Conflict.reviewer))
              .order_by(Conflict.lifted_at.is_not(None), Conflict.created_at.desc(), Conflict.id.desc()))
     page = paginate(query, per_page=PAGE_SIZE)
     people_ids = {c.created_by_id for c in page.items} | {c.lifted_by_id for c in page.items}
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people_ids - {None})))}
     return render_template("reviews/conflicts.html", round=review_round, page=page, people=people,
-                           form=_add_form(review_round, form), tz=review_round.timezone), status
+                           form=_add_form(review_round, form), tz=review_round.timezone,
+                           shown=shown if shown in ("active", "lifted") else ""), status
 
 
 @bp.get("/rounds/<int:round_id>/conflicts")

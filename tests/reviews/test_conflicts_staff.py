@@ -193,3 +193,20 @@ def test_a_note_is_shown_as_text(staff_client, review_world):
         "note": "<script>alert(1)</script>"})
     page = staff_client.get(page_url(review_world)).text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_staff_filter_active_and_lifted_conflicts(staff_client, review_world):
+    first, second = review_world.reviewers[:2]
+    db.session.add_all([
+        Conflict(application=review_world.applications[0], reviewer=first, source=ConflictSource.staff, note="kept on"),
+        Conflict(application=review_world.applications[0], reviewer=second, source=ConflictSource.staff,
+                 note="taken off", lifted_at=utcnow(), lifted_by_id=review_world.staff.id)])
+    db.session.commit()
+    every = staff_client.get(page_url(review_world)).text
+    assert "kept on" in every and "taken off" in every
+    active = staff_client.get(page_url(review_world), query_string={"status": "active"}).text
+    assert "kept on" in active and "taken off" not in active
+    lifted = staff_client.get(page_url(review_world), query_string={"status": "lifted"}).text
+    assert "kept on" not in lifted and "taken off" in lifted
+    hostile = staff_client.get(page_url(review_world), query_string={"status": "\x00' OR 1=1"})
+    assert hostile.status_code == 200 and "kept on" in hostile.text
