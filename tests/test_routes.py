@@ -34,9 +34,11 @@ NO_ID = {
     "/admin/audit", "/admin/organisations", "/admin/organisations/new", "/admin/outbox", "/admin/users",
     "/static/<path:filename>", "/readiness/instruments",
 }
+NO_ID |= {"/reviews/queue"}  # scoring
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
                     "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}
+NO_ID_STAFF_ONLY |= {"/reviews/queue"}  # scoring: a signed-in user who reviews nowhere gets 404
 HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
                 "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
                 "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",
