@@ -88,10 +88,10 @@ def strip_pdf(data: bytes) -> bytes:
             raise CannotStrip("The PDF is encrypted.")
         writer = PdfWriter()
         for page in reader.pages:
-            page = writer.add_page(page)
-            for key in ("/Metadata", "/PieceInfo"):
+            for key in ("/Metadata", "/PieceInfo"):  # before copying, or the copy takes the stream along
                 if key in page:
                     del page[key]
+            writer.add_page(page)
         writer.metadata = None
         out = io.BytesIO()
         writer.write(out)
