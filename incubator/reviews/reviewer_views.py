@@ -115,7 +115,8 @@ def save(assignment_id: int):
     assignment, _ = reviewer_assignment_or_404(assignment_id, action="score")
     if step := _declaration_redirect(assignment):
         return redirect(step)
-    action = request.form.get("action", "save")
+    action = request.form.get("action")
+    action = action if action in ("save", "submit", "next") else "save"
     service = reviewing.save_draft if action == "save" else reviewing.submit
     try:
         service(assignment, request.form, actor=current_user, now=received_at(), version=request.form.get("version"))

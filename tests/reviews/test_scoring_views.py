@@ -215,3 +215,26 @@ def test_outsiders_get_404_on_every_scoring_url(review_world, rae, make_client, 
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).status == ReviewStatus.not_started
     assert db.session.get(Assignment, theirs.id).status == ReviewStatus.not_started
+
+
+@pytest.mark.parametrize("value", ["\x00", "7", "na", "\u00b2", "x" * 5000, "<script>alert(1)</script>"])
+def test_a_hostile_form_gets_a_clear_message_and_nothing_is_saved(review_world, rae, value):
+    data = review_form(review_world, rae.assignment, values=(value, "3", "1"), comments=("", value, ""))
+    page = rae.post(_url(rae.assignment), data=data)
+    assert page.status_code == 422 and "Your review was not saved." in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    db.session.expire_all()
+    assert db.session.get(Assignment, rae.assignment.id).version == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CriterionScore)) == 0
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 1001, "why\x00", "\u202eevil"])
+def test_a_hostile_reopen_reason_is_refused_and_the_review_stays_locked(review_world, rae, make_client, staff, reason):
+    rae.post(_url(rae.assignment), data=review_form(review_world, rae.assignment, action="submit"))
+    office = make_client(staff)
+    response = office.post(_url(rae.assignment, "/reopen"), data={"reason": reason})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#reopen")
+    assert "flash-error" in office.get(response.headers["Location"]).text
+    db.session.expire_all()
+    assert db.session.get(Assignment, rae.assignment.id).status == ReviewStatus.submitted
+    assert db.session.scalar(sa.select(AuditEvent).filter_by(action="review.reopened")) is None
