@@ -227,7 +227,7 @@ def submit(assignment: Assignment, form_values: Mapping, *, actor, now: datetime
     _check_open(assignment, now)
     previous = _write(assignment, review, target=ReviewStatus.submitted, version=version, now=now, submitted_at=now)
     audit.record(actor, "review.submitted", assignment, from_state=previous, to_state=ReviewStatus.submitted,
-                 score=None if assignment.score is None else round(assignment.score, 2),
+                 score="n/a (every criterion)" if assignment.score is None else f"{assignment.score:.1f}",
                  recommendation=str(review.recommendation))
     return assignment
 

@@ -1,5 +1,7 @@
 """The reviewer's pages: the queue, the scoring form (save, submit, submit and next, autosave), the
 lock, staff reopening, the declaration step first, and who gets 404."""
+import html
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -238,3 +240,15 @@ def test_a_hostile_reopen_reason_is_refused_and_the_review_stays_locked(review_w
     db.session.expire_all()
     assert db.session.get(Assignment, rae.assignment.id).status == ReviewStatus.submitted
     assert db.session.scalar(sa.select(AuditEvent).filter_by(action="review.reopened")) is None
+
+
+def test_the_audit_trail_reads_who_submitted_and_reopened_which_review(review_world, rae, make_client, staff, admin):
+    rae.post(_url(rae.assignment), data=review_form(review_world, rae.assignment, values=("5", "na", "3"),
+                                                      action="submit"))
+    make_client(staff).post(_url(rae.assignment, "/reopen"), data={"reason": "Check the budget"})
+    raw = make_client(admin).get("/admin/audit").text
+    page = html.unescape(re.sub(r"<[^>]+>", "", raw))
+    reviewer, school = review_world.reviewers[0].display_name, review_world.applications[0].school_name
+    assert f"submitted {reviewer}'s review of {school} (score 100.0, recommendation yes)" in page
+    assert f"reopened {reviewer}'s review of {school}: \u201cCheck the budget\u201d" in page
+    assert f'href="/reviews/assignments/{rae.assignment.id}"' in raw
