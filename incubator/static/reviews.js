@@ -67,6 +67,7 @@
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
     stopped = true;  // the form itself is being sent
   });
-  if (url) window.setInterval(autosave, 20000);
+  var every = parseFloat(form.getAttribute("data-autosave-every")) || 20;
+  if (url) window.setInterval(autosave, Math.max(1, every) * 1000);
   liveScore();
 })();
