@@ -13,7 +13,7 @@ import re
 import zipfile
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import g, has_request_context
 
 from incubator.applications.models import Application, Attachment
 from incubator.extensions import db
@@ -33,7 +33,8 @@ def _order_key(round_id: int, application_id: int) -> bytes:
 
 def numbers(review_round: ReviewRound) -> dict[int, int]:
     """{application id: its neutral number in the round}, one query per round and request."""
-    cache = g.setdefault("_blind_numbers", {}) if has_app_context() else {}
+    # Cached for one request only: a job or a shell may outlive a new submission.
+    cache = g.setdefault("_blind_numbers", {}) if has_request_context() else {}
     if review_round.id not in cache:
         ids = db.session.scalars(sa.select(Application.id).where(
             Application.challenge_id == review_round.challenge_id, Application.submitted_at.is_not(None))).all()

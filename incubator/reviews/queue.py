@@ -75,11 +75,3 @@ def next_unfinished(user, current: Assignment, now: datetime) -> Assignment | No
         rows = rows[at + 1:] + rows[:at]
     return next((a for a in rows if a.status != ReviewStatus.submitted and a.id != current.id), None)
 
-
-def to_do(user) -> tuple[int, datetime | None, str | None]:
-    """(unfinished reviews, the soonest deadline among them, its organization's timezone)."""
-    open_ones = [row for group in queue(user) for row in group.rows if not row.is_finished]
-    if not open_ones:
-        return 0, None, None
-    first = min(open_ones, key=lambda r: r.round.closes_at)
-    return len(open_ones), first.round.closes_at, first.round.timezone

@@ -41,6 +41,10 @@
     fetch(url, { method: "POST", body: data, credentials: "same-origin",
                  headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" } })
       .then(function (response) {
+        if ((response.headers.get("Content-Type") || "").indexOf("json") < 0) {
+          return { status: 0, body: { error: "Not saved: you seem to be signed out. Sign in again in another tab, " +
+                                              "then keep working here." } };
+        }
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       })
       .then(function (result) {
@@ -52,6 +56,7 @@
           stopped = true;  // another tab or device saved: never overwrite it
           say(result.body.error, true);
         } else {
+          if (result.status === 0) dirty = true;  // try again once they have signed in
           say(result.body.error || "Not saved.", true);
         }
       })
