@@ -34,7 +34,8 @@ def seed(size):
     challenge = Challenge(organisation=org, title="Bench Review Challenge", slug="bench-review",
                           track=Track.new_school, opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=10))
     for q in range(1, 9):
-        challenge.questions.append(Question(position=q, kind=QuestionKind.long_text, label=f"Question {q} of the challenge"))
+        challenge.questions.append(Question(position=q, kind=QuestionKind.long_text,
+                                            label=f"Question {q} of the challenge"))
     rounds = []
     for position, (title, is_blind) in enumerate((("Written review", False), ("Blind review", True)), start=1):
         review_round = ReviewRound(challenge=challenge, position=position, title=title, is_blind=is_blind,
@@ -52,12 +53,13 @@ def seed(size):
         {"email": f"blead{n:05d}@example.org", "name": f"Lead {n}", "password_hash": password_hash(),
          "is_admin": False, "is_deactivated": False, "email_confirmed_at": now, "created_at": now,
          "password_changed_at": now} for n in range(APPLICATIONS)]).all()
-    team_ids = db.session.scalars(sa.insert(Team).returning(Team.id, sort_by_parameter_order=True),
-                                  [{"name": f"Review Team {n:04d}", "created_at": now} for n in range(APPLICATIONS)]).all()
+    team_ids = db.session.scalars(sa.insert(Team).returning(Team.id, sort_by_parameter_order=True), [
+        {"name": f"Review Team {n:04d}", "created_at": now} for n in range(APPLICATIONS)]).all()
     db.session.execute(sa.insert(TeamMember), [{"team_id": t, "user_id": u, "is_lead": True, "joined_at": now}
                                                for t, u in zip(team_ids, user_ids)])
     text = "Our design puts each learner's goals first, with mastery checks every six weeks. " * 12
-    application_ids = db.session.scalars(sa.insert(Application).returning(Application.id, sort_by_parameter_order=True), [
+    returning = sa.insert(Application).returning(Application.id, sort_by_parameter_order=True)
+    application_ids = db.session.scalars(returning, [
         {"challenge_id": challenge.id, "team_id": t, "status": Status.eligible, "version": 1,
          "school_name": f"Review School {n:04d}", "grades": "K-8", "neighbourhood": "Treme", "launch_year": 2028,
          "target_enrollment": 400, "learner_profiles": text, "personal_learning_paths": text,
@@ -68,7 +70,8 @@ def seed(size):
                                            for a in mine for q in challenge.questions])
     db.session.execute(sa.insert(FinancialYear), [
         {"application_id": a, "year_number": y, "enrollment": 100 * y, "per_pupil_revenue_cents": 1_000_000,
-         "other_revenue_cents": 5_000_000, "operating_expenses_cents": 100_000_000 * y} for a in mine for y in (1, 2, 3, 4)])
+         "other_revenue_cents": 5_000_000, "operating_expenses_cents": 100_000_000 * y}
+        for a in mine for y in (1, 2, 3, 4)])
     open_count = size * 4 // 5
     assignment_ids = db.session.scalars(sa.insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), [
         {"round_id": (rounds[0] if n < open_count else rounds[1]).id, "application_id": a, "reviewer_id": reviewer.id,

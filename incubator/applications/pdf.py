@@ -156,8 +156,8 @@ class _Renderer:
         return table
 
     def footer_parts(self) -> tuple[str, str]:
-        school = drawable((self.application.school_name or "Untitled school") if self.blind is None else self.blind.title,
-                          self.font)
+        school = self.blind.title if self.blind is not None else (self.application.school_name or "Untitled school")
+        school = drawable(school, self.font)
         when = drawable(f"Submitted {self.submitted()}" if self.application.submitted_at else "Not submitted",
                         self.font)
         return school, when

@@ -45,8 +45,10 @@ def application_context(assignment: Assignment, *, blinded: bool) -> dict:
     application = assignment.application
     years = {y.year_number: y for y in application.financial_years}
     hides_school = blinded and application.school_name_identifies_team
+    shown = [key for key in SCHOOL_FIELDS[Track(application.challenge.track)]
+             if not (hides_school and key == "school_name")]
     facts = [(CORE_LABELS[key], "" if getattr(application, key) is None else str(getattr(application, key)))
-             for key in SCHOOL_FIELDS[Track(application.challenge.track)] if not (hides_school and key == "school_name")]
+             for key in shown]
     answers = {a.question_id: a for a in application.answers}
     attachments = sorted(application.attachments, key=lambda a: (a.uploaded_at is None, a.uploaded_at, a.id))
     names = {a.id: (blind.attachment_name(a) if blinded else a.original_filename) for a in attachments}

@@ -144,8 +144,8 @@ def _check_open(assignment: Assignment, now: datetime) -> None:
         raise RoundNotOpen(f"{review_round.title} opens for scoring on "
                            f"{format_local(review_round.opens_at, review_round.timezone)}.")
     if now >= review_round.closes_at:
-        raise RoundNotOpen(f"{review_round.title} closed on {format_local(review_round.closes_at, review_round.timezone)}"
-                           ": reviews can no longer be saved or submitted.")
+        closed = format_local(review_round.closes_at, review_round.timezone)
+        raise RoundNotOpen(f"{review_round.title} closed on {closed}: reviews can no longer be saved or submitted.")
 
 
 def _write(assignment: Assignment, review: ReviewInput, *, target: ReviewStatus, version: int, now: datetime,

@@ -34,7 +34,8 @@ def _pdf_with_metadata() -> bytes:
     writer.add_metadata({"/Author": LEAD, "/Creator": TEAM, "/Producer": MEMBER_EMAIL, "/Title": SCHOOL,
                          "/Subject": TEAM, "/Keywords": LEAD_EMAIL})
     xmp = StreamObject()
-    xmp.set_data(f'<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>{LEAD} of {TEAM}</dc:creator></x:xmpmeta>'.encode())
+    xmp.set_data(f'<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+                 f'<dc:creator>{LEAD} of {TEAM}</dc:creator></x:xmpmeta>'.encode())
     xmp.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
     reference = writer._add_object(xmp)
     writer._root_object[NameObject("/Metadata")] = reference
@@ -49,8 +50,8 @@ def _docx() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document>Our budget</w:document>")
-        archive.writestr("docProps/core.xml", f"<cp:coreProperties><dc:creator>{LEAD}</dc:creator>"
-                                              f"<cp:lastModifiedBy>{MEMBER_EMAIL}</cp:lastModifiedBy></cp:coreProperties>")
+        archive.writestr("docProps/core.xml", f"<cp:coreProperties><dc:creator>{LEAD}</dc:creator><cp:lastModifiedBy>"
+                                              f"{MEMBER_EMAIL}</cp:lastModifiedBy></cp:coreProperties>")
         archive.writestr("docProps/app.xml", f"<Properties><Company>{TEAM}</Company></Properties>")
     return out.getvalue()
 
@@ -60,7 +61,8 @@ def _png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-            + chunk(b"tEXt", b"Author\x00" + LEAD.encode()) + chunk(b"iTXt", b"Copyright\x00\x00\x00\x00\x00" + TEAM.encode())
+            + chunk(b"tEXt", b"Author\x00" + LEAD.encode())
+            + chunk(b"iTXt", b"Copyright\x00\x00\x00\x00\x00" + TEAM.encode())
             + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
@@ -109,7 +111,8 @@ def _everything_the_reviewer_gets(world, make_client, staff, in_request) -> list
     url = f"/reviews/assignments/{assignment.id}"
     seen = [("queue", client.get("/reviews/queue").text), ("dashboard", client.get("/dashboard").text),
             ("scoring page", client.get(url).text)]
-    seen.append(("autosave", client.post(url + "/autosave", data=review_form(world, assignment)).get_data(as_text=True)))
+    autosaved = client.post(url + "/autosave", data=review_form(world, assignment))
+    seen.append(("autosave", autosaved.get_data(as_text=True)))
     seen.append(("refused submit", client.post(url, data=review_form(world, assignment, values=("", "", ""),
                                                                      action="submit", version=2)).text))
     seen.append(("stale save", client.post(url, data=review_form(world, assignment, version=1)).text))

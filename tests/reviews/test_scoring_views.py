@@ -162,7 +162,8 @@ def test_a_reviewer_never_sees_another_reviewers_review(review_world, rae, make_
 
 
 def test_staff_see_the_review_reopen_it_and_mark_the_school_identifying(review_world, rae, make_client, staff):
-    rae.post(_url(rae.assignment), data=review_form(review_world, rae.assignment, overall="Solid plan", action="submit"))
+    rae.post(_url(rae.assignment), data=review_form(review_world, rae.assignment, overall="Solid plan",
+                                                      action="submit"))
     office = make_client(staff)
     page = office.get(_url(rae.assignment))
     assert "Solid plan" in page.text and "Reopen the review" in page.text and "Rae Reviewer" in page.text
