@@ -238,6 +238,7 @@ def reopen(assignment: Assignment, *, actor, reason: str, now: datetime) -> Assi
     :raises NotAllowed: the actor is not the organization's staff
     :raises InvalidReview: no reason, or an unacceptable one
     :raises InvalidTransition: the review is not submitted
+    :raises RoundNotOpen: the round has closed (the reviewer could not change the review)
     """
     require(actor, "reopen", assignment)
     errors: list[str] = []
@@ -250,6 +251,9 @@ def reopen(assignment: Assignment, *, actor, reason: str, now: datetime) -> Assi
     states.check_review(previous, ReviewStatus.draft)
     if previous != ReviewStatus.submitted:
         raise InvalidTransition("Only a submitted review can be reopened.")
+    if now >= assignment.round.closes_at:
+        raise RoundNotOpen(f"{assignment.round.title} has closed, so the reviewer could not change the review. "
+                           "Move the round's closing time later first, then reopen it.")
     changed = db.session.execute(
         sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.version == version,
                                     Assignment.status == previous)

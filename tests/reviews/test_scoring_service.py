@@ -184,3 +184,10 @@ def test_staff_reopen_a_submitted_review_with_a_reason_and_the_reviewer_is_told(
                          now=utcnow(), version=mine.version)  # the reviewer can change it again
     with pytest.raises(InvalidTransition):
         reviewing.reopen(mine, actor=staff, reason="Again", now=utcnow())
+
+
+def test_a_review_of_a_closed_round_is_not_reopened(review_world, mine, staff):
+    reviewing.submit(mine, review_form(review_world, mine), actor=review_world.reviewers[0], now=utcnow(), version=1)
+    with pytest.raises(reviewing.RoundNotOpen, match="closing time later"):
+        reviewing.reopen(mine, actor=staff, reason="Look again", now=review_world.round.closes_at)
+    assert mine.status == ReviewStatus.submitted

@@ -253,3 +253,20 @@ def test_the_audit_trail_reads_who_submitted_and_reopened_which_review(review_wo
     assert f"submitted {reviewer}'s review of {school} (score 100.0, recommendation yes)" in page
     assert f"reopened {reviewer}'s review of {school}: \u201cCheck the budget\u201d" in page
     assert f'href="/reviews/assignments/{rae.assignment.id}"' in raw
+
+
+@pytest.mark.parametrize("back", ["1; DROP TABLE", "\x00", "99999999999", "-1", ""])
+def test_marking_a_school_identifying_with_a_hostile_return_address_lands_on_the_application(
+        review_world, make_client, staff, back):
+    application = review_world.applications[0]
+    response = make_client(staff).post(f"/reviews/applications/{application.id}/identifying",
+                                       data={"identifying": "y", "assignment_id": back})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/applications/{application.id}")
+    db.session.expire_all()
+    assert db.session.get(type(application), application.id).school_name_identifies_team is True
+    make_client(staff).post(f"/reviews/applications/{application.id}/identifying", data={"identifying": "\x00"})
+    db.session.expire_all()
+    assert db.session.get(type(application), application.id).school_name_identifies_team is False
+    assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action.like("review.school_name%")).order_by(AuditEvent.id))] == [
+        "review.school_name_identifying", "review.school_name_not_identifying"]
