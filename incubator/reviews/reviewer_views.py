@@ -2,18 +2,20 @@
 reopening a submitted review. Files a reviewer downloads: reviewer_files.py."""
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from incubator.accounts.models import Role
 from incubator.applications.editing import CORE_LABELS, answer_text
 from incubator.applications.forms import PLAN_YEARS, SCHOOL_FIELDS
-from incubator.challenges.models import MODEL_ELEMENTS, QuestionKind, Track
+from incubator.challenges.models import MODEL_ELEMENTS, Challenge, QuestionKind, Track
 from incubator.core.arrival import received_at
 from incubator.core.errors import DomainError
 from incubator.core.permissions import can, visible_or_404
 from incubator.core.timeutil import format_local, utcnow
 from incubator.extensions import db
 from incubator.reviews import blind, queue, reviewing
-from incubator.reviews.models import Assignment, RoundReviewer
+from incubator.reviews.models import Assignment, ReviewRound, RoundReviewer
+from incubator.reviews.permissions import staff_of
 from incubator.reviews.states import Recommendation, ReviewStatus
 from incubator.reviews.views import bp
 
@@ -32,11 +34,18 @@ def _declaration_redirect(assignment: Assignment) -> str | None:
     return None
 
 
+# What every page of an assignment reads, in the one query that loads it.
+_PAGE_LOADS = (joinedload(Assignment.round).joinedload(ReviewRound.challenge).joinedload(Challenge.organisation),
+               joinedload(Assignment.application))
+
+
 def reviewer_assignment_or_404(assignment_id: int, action: str = "view") -> tuple[Assignment, bool]:
     """The assignment (404 unless the user may do `action`) and whether the user is its reviewer
     (otherwise they are the organization's staff)."""
-    assignment = visible_or_404(Assignment, assignment_id, action=action)
-    is_reviewer = assignment.reviewer_id == current_user.id and can(current_user, "score", assignment)
+    assignment = visible_or_404(Assignment, assignment_id, action=action, options=_PAGE_LOADS)
+    # Seeing it as anyone but staff already meant being its (unconflicted) reviewer.
+    is_reviewer = assignment.reviewer_id == current_user.id and (
+        not staff_of(current_user, assignment.round.organisation_id) or can(current_user, "score", assignment))
     return assignment, is_reviewer
 
 
