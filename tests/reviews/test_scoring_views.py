@@ -270,3 +270,9 @@ def test_marking_a_school_identifying_with_a_hostile_return_address_lands_on_the
     assert [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action.like("review.school_name%")).order_by(AuditEvent.id))] == [
         "review.school_name_identifying", "review.school_name_not_identifying"]
+
+
+def test_the_dashboard_says_when_nothing_is_assigned_yet_and_nobody_else_sees_the_panel(make_client, reviewer, staff):
+    page = make_client(reviewer).get("/dashboard").text
+    assert "Your reviews" in page and "No reviews assigned to you yet" in page
+    assert "Your reviews" not in make_client(staff).get("/dashboard").text
