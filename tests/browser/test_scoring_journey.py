@@ -55,6 +55,11 @@ def test_a_reviewer_scores_and_submits_on_a_phone(app, browser, live_server, sig
         page.get_by_role("button", name="Submit and next").click()
         expect(page).to_have_url(re.compile(r"/reviews/assignments/\d+$"))
         expect(page.get_by_text("Review submitted.")).to_be_visible()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Submit", exact=True).click()  # nothing scored yet: refused, with why
+        expect(page.get_by_text("Your review was not saved.")).to_be_visible()
+        expect(page.get_by_text(f"Score {growth.title}.")).to_be_visible()
+        _no_horizontal_overflow(page)
         page.goto(f"/reviews/assignments/{first.id}")
         expect(page.get_by_text(re.compile("is locked"))).to_be_visible()
         expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
