@@ -136,7 +136,8 @@ def save(assignment_id: int):
         errors = error.errors if isinstance(error, reviewing.InvalidReview) else [str(error)]
         status = 409 if isinstance(error, (reviewing.StaleReview, reviewing.ReviewLocked)) else 422
         db.session.refresh(assignment)
-        return _page(assignment, True, errors=errors, posted=request.form, status=status)
+        locked = isinstance(error, reviewing.ReviewLocked)  # show what was submitted, not the attempt
+        return _page(assignment, True, errors=errors, posted=None if locked else request.form, status=status)
     db.session.commit()
     if action == "save":
         flash(f"Draft saved at {format_local(assignment.updated_at, assignment.round.timezone, '%H:%M')}.", "success")

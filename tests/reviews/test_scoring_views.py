@@ -67,7 +67,10 @@ def test_a_submitted_review_is_locked_and_posts_are_refused(review_world, rae):
     page = rae.get(_url(rae.assignment))
     assert "is locked" in page.text and "Save draft" not in page.text and "data-autosave" not in page.text
     again = review_form(review_world, rae.assignment, values=("1", "1", "0"), version=2)
-    assert rae.post(_url(rae.assignment), data=again).status_code == 409
+    refused = rae.post(_url(rae.assignment), data=again)
+    assert refused.status_code == 409 and "submitted and locked" in refused.text
+    growth = review_world.round.criteria[0].id
+    assert f'id="score-{growth}-4" name="score-{growth}" value="4" checked' in refused.text  # what was submitted
     assert rae.post(_url(rae.assignment, "/autosave"), data=again).status_code == 409
     db.session.expire_all()
     assert db.session.scalar(sa.select(CriterionScore.value).filter_by(
