@@ -92,6 +92,10 @@ def strip_pdf(data: bytes) -> bytes:
             for key in ("/Metadata", "/PieceInfo"):  # before copying, or the copy takes the stream along
                 if key in page:
                     del page[key]
+            for annotation in page.get("/Annots") or []:  # a comment's /T is the name of who wrote it
+                annotation = annotation.get_object()
+                if "/T" in annotation:
+                    del annotation["/T"]
             writer.add_page(page)
         writer.metadata = None
         out = io.BytesIO()
@@ -151,8 +155,12 @@ def strip_png(data: bytes) -> bytes:
     return b"".join(out)
 
 
+_JPEG_KEPT = {0xE0, 0xE2, 0xEE}
+
+
 def strip_jpeg(data: bytes) -> bytes:
-    """A copy of a JPEG without its APP1-APP15 segments (EXIF, XMP, IPTC) and comments."""
+    """A copy of a JPEG without its comments and application segments (EXIF, XMP, IPTC, ...), except
+    those the picture needs to look the same: JFIF (APP0), the ICC colour profile (APP2), Adobe (APP14)."""
     if not data.startswith(b"\xff\xd8"):
         raise CannotStrip("Not a JPEG file.")
     out, at = [b"\xff\xd8"], 2
@@ -167,7 +175,7 @@ def strip_jpeg(data: bytes) -> bytes:
         end = at + 2 + length
         if length < 2 or end > len(data):
             raise CannotStrip("A truncated JPEG file.")
-        if not (0xE1 <= marker <= 0xEF or marker == 0xFE):
+        if not ((0xE0 <= marker <= 0xEF and marker not in _JPEG_KEPT) or marker == 0xFE):
             out.append(data[at:end])
         at = end
     raise CannotStrip("A JPEG file without image data.")
