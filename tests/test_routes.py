@@ -35,10 +35,12 @@ NO_ID = {
     "/static/<path:filename>", "/readiness/instruments",
 }
 NO_ID |= {"/reviews/profile"}  # conflicts: the reviewer profile (any reviewer; others 404)
+NO_ID |= {"/reviews/queue"}  # scoring
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
                     "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}
 NO_ID_STAFF_ONLY |= {"/reviews/profile"}  # conflicts
+NO_ID_STAFF_ONLY |= {"/reviews/queue"}  # scoring: a signed-in user who reviews nowhere gets 404
 HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
                 "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
                 "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",

@@ -24,11 +24,13 @@ from incubator.core.timeutil import format_local
 
 
 class _Renderer:
-    def __init__(self, application):
+    def __init__(self, application, blind=None):
         self.application = application
         self.challenge = application.challenge
         self.font = fonts()
         self.style = styles(self.font)
+        # A blind review round's copy (see render_application): no team, members or identifying school.
+        self.blind = blind
 
     def clean(self, value) -> str:
         return escape(drawable(value, self.font))
@@ -52,6 +54,8 @@ class _Renderer:
 
     def story(self, width: float) -> list:
         application, challenge = self.application, self.challenge
+        if self.blind is not None:
+            return self.blind_intro() + self.body(width)
         story = [
             self.para(application.school_name or "Untitled school", "title", empty="Untitled school"),
             self.markup(f"Application of <b>{self.clean(application.team.name)}</b> "
@@ -60,8 +64,19 @@ class _Renderer:
                         + (f", submitted {self.clean(self.submitted())}" if application.submitted_at else "")),
             self.markup("Team: " + self.clean(", ".join(m.user.display_name for m in application.team.members))),
         ]
+        return story + self.body(width)
+
+    def blind_intro(self) -> list:
+        return [self.para(self.blind.title, "title"),
+                self.markup(f"Application to <b>{self.clean(self.challenge.title)}</b> (blind review copy)")]
+
+    def body(self, width: float) -> list:
+        application, challenge = self.application, self.challenge
+        story: list = []
         self.heading(story, "The school")
         for key in core_fields(challenge):  # the track's own school facts
+            if self.blind is not None and key == "school_name" and self.blind.hides_school:
+                continue
             story.append(self.para(CORE_LABELS[key], "question"))
             story.extend(self.answer(getattr(application, key)))
         answers = {a.question_id: a for a in application.answers}
@@ -100,7 +115,8 @@ class _Renderer:
         story.append(self.para(title, "heading"))
 
     def file_line(self, attachment) -> str:
-        return f"{self.clean(attachment.original_filename)} ({format_size(attachment.size_bytes)})"
+        name = attachment.original_filename if self.blind is None else self.blind.file_name(attachment)
+        return f"{self.clean(name)} ({format_size(attachment.size_bytes)})"
 
     def submitted(self) -> str:
         return format_local(self.application.submitted_at, self.challenge.timezone)
@@ -140,20 +156,29 @@ class _Renderer:
         return table
 
     def footer_parts(self) -> tuple[str, str]:
-        school = drawable(self.application.school_name or "Untitled school", self.font)
+        school = self.blind.title if self.blind is not None else (self.application.school_name or "Untitled school")
+        school = drawable(school, self.font)
         when = drawable(f"Submitted {self.submitted()}" if self.application.submitted_at else "Not submitted",
                         self.font)
         return school, when
 
 
-def render_application(application, *, compress: bool = True) -> bytes:
-    """The whole application as a PDF document, with a footer on every page."""
-    renderer = _Renderer(application)
+def render_application(application, *, compress: bool = True, blind=None) -> bytes:
+    """The whole application as a PDF document, with a footer on every page.
+
+    `blind` (reviews.blind.PdfBlinding: `title`, `hides_school`, `file_name(attachment)`) makes
+    the copy for a blind review round: no team name, members or, where it identifies the team,
+    school name, files under neutral names, and no author."""
+    renderer = _Renderer(application, blind)
     buffer = BytesIO()
-    title = drawable(f"{application.school_name or 'Application'} - {application.challenge.title}", renderer.font)
+    if blind is None:
+        title = drawable(f"{application.school_name or 'Application'} - {application.challenge.title}", renderer.font)
+        author = drawable(application.team.name, renderer.font)
+    else:
+        title, author = drawable(f"{blind.title} - {application.challenge.title}", renderer.font), ""
     doc = BaseDocTemplate(buffer, pagesize=PAGE, pageCompression=1 if compress else 0, invariant=1,
                           leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-                          title=title, author=drawable(application.team.name, renderer.font))
+                          title=title, author=author)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])

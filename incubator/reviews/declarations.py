@@ -29,8 +29,8 @@ from incubator.reviews.states import ConflictSource
 
 # Where a reviewer goes once they may score, and their list of assignments: the first endpoint
 # that exists wins (the scoring and queue pages belong to other modules of the blueprint).
-SCORING_ENDPOINTS = ("reviews.score", "reviews.review", "reviews.scoring_form", "reviews.assignment")
-QUEUE_ENDPOINTS = ("reviews.queue", "reviews.my_reviews", "reviews.reviewer_queue")
+SCORING_ENDPOINTS = ("reviews.score",)
+QUEUE_ENDPOINTS = ("reviews.reviewer_queue",)
 
 
 def _first_url(endpoints, **values) -> str | None:
