@@ -149,7 +149,8 @@ def test_a_reviewer_declares_before_seeing_anything(review_world, make_client):
     review_world.round.is_blind = True
     assignment.declared_at = utcnow()
     db.session.commit()
-    assert client.get(_url(assignment)).headers["Location"].endswith(f"/reviews/rounds/{review_world.round.id}/declare")
+    location = client.get(_url(assignment)).headers["Location"]
+    assert location.endswith(f"/reviews/rounds/{review_world.round.id}/declare?next_assignment={assignment.id}")
 
 
 def test_a_reviewer_never_sees_another_reviewers_review(review_world, rae, make_client):
