@@ -2,4 +2,7 @@
 from incubator.core.audit_words import phrases
 
 phrases({
+    # ranking and dashboard (h-ranking)
+    "review.reminders_sent": "{actor} reminded {details[count]} reviewer(s) of unfinished reviews in {object}",
+    # end ranking
 })
