@@ -44,7 +44,7 @@ def remind(review_round: ReviewRound, reviewer_ids, *, actor, now: datetime) -> 
         return 0
     tz = review_round.timezone
     day = local(now, tz).date().isoformat()
-    people = db.session.scalars(sa.select(User).where(User.id.in_(list(unfinished)), User.is_active.is_(True))
+    people = db.session.scalars(sa.select(User).where(User.id.in_(list(unfinished)), User.is_deactivated.is_(False))
                                 .order_by(User.id)).all()
     sent = []
     for person in people:
