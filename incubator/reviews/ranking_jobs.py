@@ -51,8 +51,8 @@ def render_summary_pdf(round_id: int, digest: str) -> str:
 
 
 def summary_bytes(review_round: ReviewRound) -> bytes:
-    every, kept = ranking.ranking(review_round, ranking.Filters())
     reviews = ranking.submitted_reviews(review_round)
+    every, kept = ranking.ranking(review_round, ranking.Filters(), reviews)
     rubric = statistics.criteria(review_round)
     agreements = [statistics.round_agreement(reviews), *statistics.criterion_agreement(review_round, rubric)]
     distribution = statistics.distribution([score for _, _, score, _ in reviews])

@@ -1,5 +1,7 @@
 """Staff's pages of a round's results: the ranking (with its CSV and summary PDF), the progress
 dashboard with reminders, and one application's reviews. Routes of the review blueprint."""
+import functools
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_login import current_user
@@ -31,22 +33,30 @@ def _round_or_404(round_id: int) -> ReviewRound:
                           options=[joinedload(ReviewRound.challenge).joinedload(Challenge.organisation)])
 
 
+@functools.lru_cache(maxsize=64)
+def distribution_svg(distribution: tuple[int, ...]):
+    """The chart as SVG; drawing it costs more than the rest of the page's statistics, and the
+    same counts always draw the same chart (a pure function of them, so any process may keep it)."""
+    return charts.to_svg(distribution_chart(list(distribution), statistics.BIN_LABELS),
+                         description="The number of submitted reviews in each band of ten points.")
+
+
 @bp.get("/rounds/<int:round_id>/ranking")
 def ranking_page(round_id: int):
     review_round = _round_or_404(round_id)
     filters = ranking.Filters.from_args(query_arg)
-    every, kept = ranking.ranking(review_round, filters)
+    reviews = ranking.submitted_reviews(review_round)
+    every, kept = ranking.ranking(review_round, filters, reviews)
     show_all = request.args.get("all") == "1"
     per_page = max(len(kept), 1) if show_all else ranking.PER_PAGE
     number = min(page_number(), max(1, -(-len(kept) // per_page)))  # past the end: the last page
     page = Page(items=kept[(number - 1) * per_page:number * per_page], page=number, per_page=per_page,
                 total=len(kept))
-    reviews = ranking.submitted_reviews(review_round)
-    rubric = statistics.criteria(review_round)
-    agreements = [statistics.round_agreement(reviews), *statistics.criterion_agreement(review_round, rubric)]
+    # Per criterion, alpha reads every criterion score of the round (60,000 at 2,000 x 3 x 10):
+    # that is the agreement page's work, not the ranking's (DESIGN.md section 7's budget).
+    agreements = [statistics.round_agreement(reviews)]
     distribution = statistics.distribution([score for _, _, score, _ in reviews])
-    chart = charts.to_svg(distribution_chart(distribution, statistics.BIN_LABELS),
-                          description="The number of submitted reviews in each band of ten points.")
+    chart = distribution_svg(tuple(distribution))
     # Row links built once, not by url_for in each of up to 2,000 rows.
     application_url = url_for(".round_application", round_id=review_round.id, application_id=1)[:-1]
     batch_url = url_for(".ranking_page", round_id=review_round.id).rsplit("/", 1)[0] + "/decisions/batch"
@@ -57,6 +67,17 @@ def ranking_page(round_id: int):
         show_all=show_all, application_url=application_url, batch_url=batch_url,
         high=ranking.HIGH_DISAGREEMENT, strong=statistics.reliability.STRONG,
         moderate=statistics.reliability.MODERATE)
+
+
+@bp.get("/rounds/<int:round_id>/agreement")
+def round_agreement(round_id: int):
+    review_round = _round_or_404(round_id)
+    reviews = ranking.submitted_reviews(review_round)
+    rubric = statistics.criteria(review_round)
+    agreements = [statistics.round_agreement(reviews), *statistics.criterion_agreement(review_round, rubric)]
+    return render_template("reviews/agreement.html", review_round=review_round, agreements=agreements,
+                           reviews=len(reviews), strong=statistics.reliability.STRONG,
+                           moderate=statistics.reliability.MODERATE)
 
 
 CSV_HEADER = ["Rank", "Application id", "School", "Team", "Status", "Reviews", "Raw score", "Median",

@@ -23,7 +23,7 @@ def review_score(scores: list[CriterionScore]) -> float | None:
     return 100 * sum(float(s.weight) * (s.value - s.lo) / (s.hi - s.lo) for s in counted) / total_weight
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a round holds thousands
 class Review:
     """A submitted review as the ranking sees it; `score` None when every criterion was n/a."""
 
@@ -32,7 +32,7 @@ class Review:
     score: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One application's figures in a round (None where undefined: no scored review)."""
 

@@ -30,25 +30,24 @@ def criteria(review_round: ReviewRound) -> list[Criterion]:
 
 def round_agreement(reviews: list[tuple]) -> Agreement:
     """Alpha over the review scores; `reviews` as ranking.submitted_reviews gives them."""
-    return Agreement("Review score", reliability.alpha(
-        [reliability.Rating(a, r, s) for a, r, s, *_ in reviews]))
+    return Agreement("Review score", reliability.interval_alpha((review[0], review[2]) for review in reviews))
 
 
 def criterion_agreement(review_round: ReviewRound, rubric: list[Criterion]) -> list[Agreement]:
-    """Alpha per criterion over its normalised scores (n/a missing): one statement for the scores."""
-    by_criterion: dict[int, list] = {c.id: [] for c in rubric}
-    scale = {c.id: (c.scale_lo, c.scale_hi) for c in rubric}
-    for criterion_id, value, application_id, reviewer_id in db.session.execute(
-            sa.select(CriterionScore.criterion_id, CriterionScore.value, Assignment.application_id,
-                      Assignment.reviewer_id)
+    """Alpha per criterion over its normalised scores (n/a missing). One statement, counted in
+    the database: per criterion and application, how many reviews gave each point."""
+    counts: dict[int, dict[int, dict[float, int]]] = {c.id: {} for c in rubric}
+    for criterion_id, application_id, value, number in db.session.execute(
+            sa.select(CriterionScore.criterion_id, Assignment.application_id, CriterionScore.value, sa.func.count())
             .join(Assignment, Assignment.id == CriterionScore.assignment_id)
-            .where(Assignment.round_id == review_round.id, Assignment.status == ReviewStatus.submitted)):
-        if criterion_id not in by_criterion:
-            continue
-        lo, hi = scale[criterion_id]
-        by_criterion[criterion_id].append(
-            reliability.Rating(application_id, reviewer_id, None if value is None else (value - lo) / (hi - lo)))
-    return [Agreement(c.title, reliability.alpha(by_criterion[c.id])) for c in rubric]
+            .where(Assignment.round_id == review_round.id, Assignment.status == ReviewStatus.submitted,
+                   CriterionScore.value.is_not(None), CriterionScore.is_na.is_(False))
+            .group_by(CriterionScore.criterion_id, Assignment.application_id, CriterionScore.value)):
+        if criterion_id in counts:
+            counts[criterion_id].setdefault(application_id, {})[value] = number
+    # The points are normalised, (s - lo) / (hi - lo): interval alpha does not change under a
+    # linear map, so alpha on the points is alpha on the normalised scores.
+    return [Agreement(c.title, reliability.alpha_of_counts(counts[c.id])) for c in rubric]
 
 
 def distribution(scores: list[float | None]) -> list[int]:

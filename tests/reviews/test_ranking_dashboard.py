@@ -116,7 +116,7 @@ def _urls(world):
     rid, aid = world.round.id, world.applications[0].id
     return [f"/reviews/rounds/{rid}/ranking", f"/reviews/rounds/{rid}/ranking?all=1", f"/reviews/rounds/{rid}/ranking.csv",
             f"/reviews/rounds/{rid}/dashboard", f"/reviews/rounds/{rid}/applications/{aid}",
-            f"/reviews/rounds/{rid}/summary.pdf"]
+            f"/reviews/rounds/{rid}/summary.pdf", f"/reviews/rounds/{rid}/agreement"]
 
 
 def test_reviewers_other_organisations_and_signed_out_visitors_get_404(
@@ -140,3 +140,27 @@ def test_a_missing_round_is_404(make_client, staff):
     for url in ("/reviews/rounds/999999/ranking", f"/reviews/rounds/{2**40}/dashboard",
                 "/reviews/rounds/1/applications/99999999999"):
         assert client.get(url).status_code == 404
+
+
+def test_the_agreement_page_shows_alpha_per_criterion(make_client, make_review_world, org, staff):
+    from tests.reviews.test_ranking_pages import submit
+    world = make_review_world(org, staff, applications=3, reviewers=2)
+    # Two reviewers agree exactly on every criterion of three different applications: alpha 1.
+    for application, values in zip(world.applications, [(5, 4, 3), (3, 2, 1), (1, 1, 0)]):
+        for reviewer in world.reviewers:
+            submit(world, application, reviewer, values)
+    page = make_client(staff).get(f"/reviews/rounds/{world.round.id}/agreement")
+    assert page.status_code == 200
+    for criterion in world.round.criteria:
+        assert criterion.title in page.text
+    assert page.text.count(">1.00<") == 4  # the review score and the three criteria
+    assert "Reviewers agree strongly" in page.text and "Krippendorff" in page.text
+
+
+def test_agreement_is_not_defined_with_one_review_per_application(make_client, make_review_world, org, staff):
+    from tests.reviews.test_ranking_pages import submit
+    world = make_review_world(org, staff, applications=2, reviewers=2)
+    submit(world, world.applications[0], world.reviewers[0], (5, 4, 3))
+    submit(world, world.applications[1], world.reviewers[1], (1, 1, 0))
+    page = make_client(staff).get(f"/reviews/rounds/{world.round.id}/agreement")
+    assert "Not enough overlapping reviews to tell" in page.text and ">1.00<" not in page.text
