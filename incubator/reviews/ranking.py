@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from incubator.applications.models import Application, Team
+from incubator.applications.models import Team
 from incubator.extensions import db
 from incubator.reviews import scoring
 from incubator.reviews.entry import entrants_query

@@ -63,7 +63,7 @@ def ranking_page(round_id: int):
     return render_template(
         "reviews/ranking.html", review_round=review_round, page=page, filters=filters, counts=ranking.counts(every),
         agreements=agreements, chart=chart, distribution=list(zip(statistics.BIN_LABELS, distribution)),
-        sorts=ranking.SORTS, outcomes=list(Outcome), recommendations=list(Recommendation), fmt=fmt,
+        sorts=ranking.SORTS, outcomes=list(Outcome), fmt=fmt,
         show_all=show_all, application_url=application_url, batch_url=batch_url,
         high=ranking.HIGH_DISAGREEMENT, strong=statistics.reliability.STRONG,
         moderate=statistics.reliability.MODERATE)
