@@ -162,7 +162,8 @@ def _key(sort: str):
         return lambda row: (getattr(row, f"{sort}_name").casefold(),)
     if sort == "decision":
         return lambda row: (_DECISION_ORDER[row.decision],) if row.decision else None
-    return lambda row: (getattr(row, sort),) if getattr(row, sort) is not None else None
+    # Rounded, so two scores equal but for floating-point noise tie, and the tie goes by id.
+    return lambda row: (round(getattr(row, sort), 9),) if getattr(row, sort) is not None else None
 
 
 def ordered(items: list[Row], sort: str = DEFAULT_SORT, descending: bool = True) -> list[Row]:
