@@ -121,3 +121,52 @@ def test_a_review_with_every_criterion_na_counts_nowhere():
 def test_an_empty_round_has_no_results_and_pstdev_of_nothing_is_none():
     assert results([]) == {}
     assert pstdev([]) is None
+
+
+# ---- properties over random rounds ----
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+scores = st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 2))
+rounds = st.lists(st.tuples(st.integers(1, 8), st.integers(1, 5), scores), min_size=1, max_size=40).map(
+    lambda triples: list({(a, r): Review(a, r, s) for a, r, s in triples}.values()))  # one review per pair
+
+
+@settings(max_examples=200, deadline=None)
+@given(rounds)
+def test_without_an_own_baseline_the_normalised_score_is_the_raw_mean(reviews):
+    # Keep at most two reviews per reviewer: everyone uses the round's mean and sd, and
+    # round_mean + mean((x - round_mean) / round_sd) * round_sd = mean(x).
+    kept, seen = [], {}
+    for review in reviews:
+        if seen.get(review.reviewer_id, 0) < 2:
+            kept.append(review)
+            seen[review.reviewer_id] = seen.get(review.reviewer_id, 0) + 1
+    for result in results(kept).values():
+        assert result.normalised == approx(result.raw, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rounds, st.floats(-50, 50, allow_nan=False))
+def test_moving_every_score_by_a_constant_moves_the_figures_by_it(reviews, shift):
+    before = results(reviews)
+    after = results([Review(r.application_id, r.reviewer_id, r.score + shift) for r in reviews])
+    for application_id, result in before.items():
+        moved = after[application_id]
+        assert moved.raw == approx(result.raw + shift, abs=1e-6)
+        assert moved.median == approx(result.median + shift, abs=1e-6)
+        assert moved.normalised == approx(result.normalised + shift, abs=1e-6)
+        assert moved.disagreement == (None if result.disagreement is None else approx(result.disagreement, abs=1e-6))
+
+
+def test_an_sd_of_floating_point_noise_counts_as_zero():
+    # Found by the shift property: three reviews of 0.1 have a computed sd of 1.4e-17, not 0.
+    # E: apps 1, 2, 3 all 0.1; X: app 1 10, app 2 90. E must fall back to the round's baseline,
+    # so normalised = raw: app 1 (0.1 + 10)/2 = 5.05, app 2 45.05, app 3 0.1.
+    # (Before the fix, E's "own" sd of 1.4e-17 put app 3 at -15.1.)
+    assert pstdev([0.1, 0.1, 0.1]) > 0
+    out = results([Review(1, 1, 0.1), Review(2, 1, 0.1), Review(3, 1, 0.1), Review(1, 2, 10.0), Review(2, 2, 90.0)])
+    assert out[1].normalised == approx(5.05)
+    assert out[2].normalised == approx(45.05)
+    assert out[3].normalised == approx(0.1)
