@@ -14,6 +14,9 @@ from incubator.core import pdf as shared
 from incubator.core.timeutil import format_local
 
 
+ROWS_PER_TABLE = 50
+
+
 def fmt(value, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
@@ -62,16 +65,24 @@ def render_summary(review_round, rows, counts: dict, agreements: list, distribut
                  row.decision.value if row.decision else ""]
         table_rows.append([shared.fit(shared.drawable(cell, font), font.regular, size, w * width - 6)
                            for cell, w in zip(cells, widths)])
-    table = Table(table_rows, colWidths=[w * width for w in widths], repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([
+    # Tables of a page's worth of rows: reportlab splits one long table across pages in time
+    # that grows with its length squared (2,000 rows took seconds).
+    table_style = TableStyle([
         ("FONT", (0, 0), (-1, -1), font.regular, size),
         ("FONT", (0, 0), (-1, 0), font.bold, size),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
         ("ALIGN", (3, 1), (7, -1), "RIGHT"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
-    story.append(table if rows else para("No application is in this round yet."))
+    ])
+    body = table_rows[1:]
+    for start in range(0, len(body), ROWS_PER_TABLE):
+        table = Table([header, *body[start:start + ROWS_PER_TABLE]], colWidths=[w * width for w in widths],
+                      repeatRows=1, hAlign="LEFT")
+        table.setStyle(table_style)
+        story.append(table)
+    if not rows:
+        story.append(para("No application is in this round yet."))
     story.append(para("SD: the standard deviation of an application's review scores; ! marks high disagreement."))
     buffer = BytesIO()
     shared.build(buffer, story, title=f"Ranking: {review_round.title}", author=challenge.organisation.name,
