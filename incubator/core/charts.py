@@ -119,3 +119,36 @@ def to_svg(drawing: Drawing, *, description: str = "", css_class: str = "chart")
     svg = re.sub(r'<svg width="[^"]*" height="[^"]*"',
                  f'<svg role="img" aria-label={quoteattr(label)} class="{css_class}"', svg, count=1)
     return Markup(svg)
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x_title: str = "",
+              width: float = 460, height: float = 240, font: str = "Helvetica") -> Drawing:
+    """One bar per label (e.g. a histogram's bins). Its `alt_text` is the title."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+
+    drawing = Chart(width, height)
+    drawing.alt_text = title
+    chart = VerticalBarChart()
+    chart.x, chart.y = 40, 44 if x_title else 30
+    chart.width, chart.height = width - 60, height - chart.y - 30
+    chart.data = [list(values) or [0]]
+    chart.bars[0].fillColor = colors.HexColor(PALETTE[0])
+    chart.bars[0].strokeColor = None
+    chart.barSpacing = 1
+    chart.categoryAxis.categoryNames = [label[:12] for label in labels] or [""]
+    chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = font, 8
+    top = max(values, default=0)
+    step = max(1, -(-top // 5))
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, max(step * 5, 1), step
+    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = font, 8
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#d8dde5")
+    chart.barLabels.fontName, chart.barLabels.fontSize = font, 7
+    chart.barLabelFormat = lambda v: f"{int(v)}" if v else ""
+    chart.barLabels.nudge = 6
+    drawing.add(chart)
+    drawing.add(String(4, height - 14, title[:90], fontName=font, fontSize=11, fillColor=colors.HexColor("#1d2430")))
+    if x_title:
+        drawing.add(String(chart.x + chart.width / 2, 6, x_title[:80], fontName=font, fontSize=9, textAnchor="middle",
+                           fillColor=colors.HexColor("#1d2430")))
+    return drawing

@@ -23,7 +23,7 @@ def review_score(scores: list[CriterionScore]) -> float | None:
     return 100 * sum(float(s.weight) * (s.value - s.lo) / (s.hi - s.lo) for s in counted) / total_weight
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a round holds thousands
 class Review:
     """A submitted review as the ranking sees it; `score` None when every criterion was n/a."""
 
@@ -32,7 +32,7 @@ class Review:
     score: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One application's figures in a round (None where undefined: no scored review)."""
 
@@ -65,6 +65,9 @@ def pstdev(values: list[float]) -> float | None:
 
 # A reviewer's own mean and sd are used once they have this many scored reviews in the round.
 OWN_BASELINE_MIN_REVIEWS = 3
+# An sd below this many points is an sd of 0 blurred by floating point: three reviews of 0.1
+# have a computed sd of 1.4e-17, and dividing by it made z-scores of noise.
+SD_EPSILON = 1e-9
 
 
 def results(reviews: list[Review]) -> dict[int, Result]:
@@ -88,7 +91,7 @@ def results(reviews: list[Review]) -> dict[int, Result]:
     baseline = {}
     for reviewer_id, own in by_reviewer.items():
         own_sd = pstdev(own)
-        if len(own) >= OWN_BASELINE_MIN_REVIEWS and own_sd and own_sd > 0:
+        if len(own) >= OWN_BASELINE_MIN_REVIEWS and own_sd is not None and own_sd > SD_EPSILON:
             baseline[reviewer_id] = (mean(own), own_sd)
         else:
             baseline[reviewer_id] = (round_mean, round_sd)
@@ -96,7 +99,8 @@ def results(reviews: list[Review]) -> dict[int, Result]:
     points: dict[int, list[float]] = {}
     for review in scored:
         centre, spread = baseline[review.reviewer_id]
-        zs.setdefault(review.application_id, []).append((review.score - centre) / spread if spread else 0.0)
+        zs.setdefault(review.application_id, []).append(
+            (review.score - centre) / spread if spread > SD_EPSILON else 0.0)
         points.setdefault(review.application_id, []).append(review.score)
     out = {}
     for application_id in everyone:
