@@ -6,7 +6,7 @@ it): only the round, the challenge, how many reviews and the link to the reviewe
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from werkzeug.routing import BuildError
 
 from incubator.accounts.models import User
@@ -20,10 +20,12 @@ QUEUE_PATH = "/reviews/queue"
 
 def queue_url() -> str:
     """The reviewer's queue (the scoring pages' endpoint when it exists, else its path)."""
-    try:
-        path = url_for("reviews.queue")
-    except BuildError:
-        path = QUEUE_PATH
+    path = QUEUE_PATH
+    if "reviews.queue" in current_app.view_functions:
+        try:  # a job has no request to build from: bind the map ourselves
+            path = current_app.url_map.bind("localhost").build("reviews.queue")
+        except BuildError:
+            pass
     return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
 
 
