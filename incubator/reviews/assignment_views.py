@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.accounts.models import User
 from incubator.applications.models import Application
@@ -58,7 +59,8 @@ def assignment_overview(round_id: int):
     k = review_round.reviewers_per_application
     counts = (sa.select(Assignment.application_id, sa.func.count().label("n"))
               .where(Assignment.round_id == review_round.id).group_by(Assignment.application_id).subquery())
-    query = entrants_query(review_round).outerjoin(counts, counts.c.application_id == Application.id)
+    query = (entrants_query(review_round).outerjoin(counts, counts.c.application_id == Application.id)
+             .options(selectinload(Application.team)))
     under = request.args.get("filter") == "under"
     if under:
         query = query.where(sa.func.coalesce(counts.c.n, 0) < k)
@@ -68,7 +70,7 @@ def assignment_overview(round_id: int):
     if on_page:
         for assignment in db.session.scalars(sa.select(Assignment).where(
                 Assignment.round_id == review_round.id, Assignment.application_id.in_(on_page))
-                .options(sa.orm.joinedload(Assignment.reviewer)).order_by(Assignment.reviewer_id)):
+                .options(joinedload(Assignment.reviewer)).order_by(Assignment.reviewer_id)):
             by_application.setdefault(assignment.application_id, []).append(assignment)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(entrants_query(review_round).subquery()))
     short = db.session.scalar(sa.select(sa.func.count()).select_from(
@@ -214,7 +216,7 @@ def assignment_for_reviewer(round_id: int, reviewer_id: int):
                 flash(f"Assigned {len(made)} application{'s' if len(made) != 1 else ''} to {reviewer.display_name}; "
                       "they are emailed about their new reviews.", "success")
                 return redirect(url_for(".assignment_for_reviewer", round_id=review_round.id, reviewer_id=reviewer.id))
-    page = paginate(entrants_query(review_round))
+    page = paginate(entrants_query(review_round).options(selectinload(Application.team)))
     on_page = [a.id for a in page.items]
     assigned = set(db.session.scalars(sa.select(Assignment.application_id).where(
         Assignment.round_id == review_round.id, Assignment.reviewer_id == reviewer.id,

@@ -252,3 +252,44 @@ def test_a_larger_random_round_is_balanced_and_complete():
     plan = solve(app_list, reviewer_list, conflicts=conflicts)
     assert not plan.unmet and len(plan.pairs) == 900
     assert max(plan.loads_after.values()) - min(plan.loads_after.values()) <= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds())
+def test_the_matrix_costs_are_the_pair_costs(case):
+    from incubator.reviews.solver import _candidates, pair_cost
+
+    app_list, reviewer_list, options = case
+    blocked = set(options["conflicts"]) | set(options["existing"])
+    rows, columns, costs = _candidates(app_list, reviewer_list, blocked, options["bids"])
+    expected = [(i, j, pair_cost(a.tags, r.tags, options["bids"].get((a.id, r.id))))
+                for i, a in enumerate(app_list) for j, r in enumerate(reviewer_list) if (a.id, r.id) not in blocked]
+    assert list(zip(rows.tolist(), columns.tolist(), costs.tolist())) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds())
+def test_the_lean_first_try_gives_the_loads_and_cost_of_the_full_graph(case):
+    from incubator.reviews.solver import pair_cost
+
+    app_list, reviewer_list, options = case
+    lean, full = solve(app_list, reviewer_list, **options), solve(app_list, reviewer_list, lean=False, **options)
+    tags = {a.id: a.tags for a in app_list}, {r.id: r.tags for r in reviewer_list}
+
+    def cost(plan):
+        return sum(pair_cost(tags[0][a], tags[1][r], options["bids"].get((a, r))) for a, r in plan.pairs)
+
+    # Both are optimal: the same spread of loads (which reviewer is idle may differ between
+    # equally good answers), as many pairs, the same preference cost.
+    assert sorted(lean.loads_after.values()) == sorted(full.loads_after.values())
+    assert len(lean.pairs) == len(full.pairs) and cost(lean) == cost(full)
+
+
+def test_a_reviewer_who_must_take_more_than_the_average_still_does():
+    # Reviewer 100 is the only one free of conflicts with applications 1-4: the lean try fails
+    # (the ceiling is the average + 1) and the full graph places every pair.
+    app_list = apps(6, k=1)
+    reviewer_list = people(3)
+    conflicts = {(a, r) for a in range(1, 5) for r in (101, 102)}
+    plan = solve(app_list, reviewer_list, conflicts=conflicts)
+    assert not plan.unmet and plan.loads_after[100] == 4
