@@ -100,8 +100,9 @@ def _preview_page(review_round: ReviewRound, proposal: services.Preview, status:
 def assignment_preview(round_id: int):
     review_round = _round_or_404(round_id)
     proposal = services.preview(review_round, now=utcnow())
+    page = _preview_page(review_round, proposal)  # rendered before the commit expires what it shows
     db.session.commit()  # the automatic conflicts it found are kept (so staff can see and lift them)
-    return _preview_page(review_round, proposal)
+    return page
 
 
 @bp.post("/rounds/<int:round_id>/assignments/apply")
@@ -119,8 +120,9 @@ def assignment_apply(round_id: int):
         flash("Nothing was assigned: the data changed since the preview (an application, a reviewer, a conflict "
               "or an assignment was added or removed). This is the new proposal; check it and apply again.", "error")
         proposal = services.preview(review_round, now=utcnow())
+        page = _preview_page(review_round, proposal, 409, changed=True)
         db.session.commit()
-        return _preview_page(review_round, proposal, 409, changed=True)
+        return page
     db.session.commit()
     plan = proposal.plan
     message = f"Assigned {len(plan.pairs)} new review{'s' if len(plan.pairs) != 1 else ''}."

@@ -303,3 +303,19 @@ def test_an_application_or_reviewer_outside_the_round_is_404(browser, world, mak
     other = make_review_world(org, staff, applications=1, reviewers=1)
     assert browser.get(f"/reviews/rounds/{world.round.id}/applications/{other.applications[0].id}/assign").status_code == 404
     assert browser.get(f"/reviews/rounds/{world.round.id}/reviewers/{other.reviewers[0].id}/assign").status_code == 404
+
+
+def test_the_pages_run_as_many_statements_for_a_larger_round(make_review_world, org, staff, make_client,
+                                                             count_statements):
+    client = make_client(staff)
+    counts = []
+    for size in (2, 6):
+        world = make_review_world(org, staff, applications=size, reviewers=size, k=2)
+        world.assign(world.applications[0], world.reviewers[0])
+        urls = [f"/reviews/rounds/{world.round.id}/assignments/preview", f"/reviews/rounds/{world.round.id}/assignments",
+                f"/reviews/rounds/{world.round.id}/reviewers/{world.reviewers[0].id}/assign",
+                f"/reviews/rounds/{world.round.id}/applications/{world.applications[0].id}/assign"]
+        for url in urls:
+            client.get(url)  # warm
+        counts.append([count_statements(lambda: client.get(url)) for url in urls])
+    assert counts[0] == counts[1], counts
