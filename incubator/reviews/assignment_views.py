@@ -39,7 +39,7 @@ def _ids(name: str) -> list[int] | None:
         return None
     ids = []
     for value in values:
-        if not value.isdigit() or not 0 < int(value) < 2**31:
+        if not (value.isascii() and value.isdigit()) or len(value) > 10 or not 0 < int(value) < 2**31:
             return None
         ids.append(int(value))
     return sorted(set(ids))

@@ -16,7 +16,7 @@ from incubator.reviews.models import ReviewRound
 from incubator.reviews.states import Bid
 from incubator.reviews.views import bp
 
-FIELD = re.compile(r"bid-(\d{1,10})")
+FIELD = re.compile(r"bid-([0-9]{1,10})")
 MAX_FIELDS = 200
 
 
