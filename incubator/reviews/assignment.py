@@ -64,8 +64,13 @@ def pool_query(review_round: ReviewRound) -> sa.Select:
 
 
 def round_loads(review_round: ReviewRound) -> dict[int, int]:
+    """Reviewer id -> their load in the round: assignments to applications still in it, and
+    any they submitted (a withdrawn application's unstarted review is no work)."""
+    entrant_ids = entrants_query(review_round).with_only_columns(Application.id).order_by(None)
     return dict(db.session.execute(sa.select(Assignment.reviewer_id, sa.func.count()).where(
-        Assignment.round_id == review_round.id).group_by(Assignment.reviewer_id)).all())
+        Assignment.round_id == review_round.id,
+        sa.or_(Assignment.application_id.in_(entrant_ids), Assignment.status == ReviewStatus.submitted))
+        .group_by(Assignment.reviewer_id)).all())
 
 
 def preview(review_round: ReviewRound, *, now: datetime) -> Preview:
@@ -82,8 +87,10 @@ def preview(review_round: ReviewRound, *, now: datetime) -> Preview:
                                   .where(Assignment.round_id == review_round.id)).all()
     loads: dict[int, int] = {}
     counted = []
+    entrant_ids = set(app_ids)
     for application_id, reviewer_id, status in existing:
-        loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
+        if application_id in entrant_ids or status == ReviewStatus.submitted:  # as round_loads counts
+            loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
         if reviewer_id in pool_ids or status == ReviewStatus.submitted:
             counted.append((application_id, reviewer_id))
     bids = {}

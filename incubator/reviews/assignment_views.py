@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.accounts.models import User
@@ -26,6 +27,7 @@ from incubator.reviews.views import bp
 PAIRS_PER_PAGE = 100
 MAX_CHOSEN = 500  # more ids than any page offers is not a person choosing
 DIGEST = re.compile(r"[0-9a-f]{32}")
+SAME_MOMENT = "Someone assigned one of these pairs at the same moment. Look at the list again and choose."
 
 
 def _round_or_404(round_id: int) -> ReviewRound:
@@ -115,7 +117,8 @@ def assignment_apply(round_id: int):
         return redirect(url_for(".assignment_preview", round_id=review_round.id))
     try:
         proposal = services.apply(review_round, actor=current_user, now=utcnow(), expected=expected)
-    except services.ProposalChanged:
+        db.session.flush()
+    except (services.ProposalChanged, IntegrityError):  # IntegrityError: someone applied at the same moment
         db.session.rollback()
         flash("Nothing was assigned: the data changed since the preview (an application, a reviewer, a conflict "
               "or an assignment was added or removed). This is the new proposal; check it and apply again.", "error")
@@ -172,6 +175,9 @@ def assignment_for_application(round_id: int, application_id: int):
             except DomainError as refused:
                 db.session.rollback()
                 status, error = 422, str(refused)
+            except IntegrityError:
+                db.session.rollback()
+                status, error = 409, SAME_MOMENT
             else:
                 db.session.commit()
                 flash(f"Assigned {len(made)} reviewer{'s' if len(made) != 1 else ''}; "
@@ -213,6 +219,9 @@ def assignment_for_reviewer(round_id: int, reviewer_id: int):
             except DomainError as refused:
                 db.session.rollback()
                 status, error = 422, str(refused)
+            except IntegrityError:
+                db.session.rollback()
+                status, error = 409, SAME_MOMENT
             else:
                 db.session.commit()
                 flash(f"Assigned {len(made)} application{'s' if len(made) != 1 else ''} to {reviewer.display_name}; "

@@ -319,3 +319,18 @@ def test_the_pages_run_as_many_statements_for_a_larger_round(make_review_world, 
             client.get(url)  # warm
         counts.append([count_statements(lambda: client.get(url)) for url in urls])
     assert counts[0] == counts[1], counts
+
+
+def test_a_withdrawn_applications_unstarted_review_is_no_load(make_review_world, org, staff):
+    from incubator.applications.states import Status
+
+    world = make_review_world(org, staff, applications=3, reviewers=2, k=1, max_load=1)
+    gone = world.applications[0]
+    world.assign(gone, world.reviewers[0])
+    gone.status = Status.withdrawn
+    gone.withdrawn_at = utcnow()
+    db.session.commit()
+    plan = services.preview(world.round, now=utcnow()).plan
+    assert plan.loads_before == {world.reviewers[0].id: 0, world.reviewers[1].id: 0}
+    assert not plan.unmet and len(plan.pairs) == 2
+    assert services.round_loads(world.round) == {}
