@@ -37,8 +37,10 @@ def claim(kind: str, subject: str, recipient: str, *, now: datetime) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
-    return db.session.execute(statement).rowcount == 1
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
+                 .returning(table.c.id))
+    # RETURNING, not rowcount: through the ORM session psycopg reports a rowcount of -1 here.
+    return db.session.execute(statement).scalar() is not None
 
 
 def was_sent(kind: str, subject: str, recipient: str) -> bool:
