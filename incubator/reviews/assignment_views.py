@@ -19,7 +19,7 @@ from incubator.extensions import db
 from incubator.reviews import assignment as services
 from incubator.reviews import bid_views  # noqa: F401  (its routes)
 from incubator.reviews.entry import entrants_query
-from incubator.reviews.models import Assignment, Conflict, ReviewRound
+from incubator.reviews.models import Assignment, Conflict, ReviewBid, ReviewRound
 from incubator.reviews.solver import effective_cap
 from incubator.reviews.states import ReviewStatus
 from incubator.reviews.views import bp
@@ -188,8 +188,11 @@ def assignment_for_application(round_id: int, application_id: int):
     assigned = {a.reviewer_id: a for a in db.session.scalars(sa.select(Assignment).where(
         Assignment.round_id == review_round.id, Assignment.application_id == application.id))}
     conflicted = {r for _, r in _conflicted(review_round, [application.id], [u.id for _, u, _, _ in pool])}
+    bids = dict(db.session.execute(sa.select(ReviewBid.reviewer_id, ReviewBid.bid).where(
+        ReviewBid.round_id == review_round.id, ReviewBid.application_id == application.id)).all()) \
+        if review_round.has_bids else {}
     return render_template("reviews/assign_application.html", round=review_round, application=application,
-                           pool=pool, assigned=assigned, conflicted=conflicted, error=error), status
+                           pool=pool, assigned=assigned, conflicted=conflicted, bids=bids, error=error), status
 
 
 @bp.route("/rounds/<int:round_id>/reviewers/<int:reviewer_id>/assign", methods=["GET", "POST"])

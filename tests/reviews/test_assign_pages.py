@@ -334,3 +334,23 @@ def test_a_withdrawn_applications_unstarted_review_is_no_load(make_review_world,
     assert plan.loads_before == {world.reviewers[0].id: 0, world.reviewers[1].id: 0}
     assert not plan.unmet and len(plan.pairs) == 2
     assert services.round_loads(world.round) == {}
+
+
+def test_staff_see_each_reviewers_bid_when_assigning_by_hand(browser, world):
+    from incubator.reviews.models import ReviewBid
+    from incubator.reviews.states import Bid
+
+    world.round.has_bids = True
+    db.session.add(ReviewBid(round_id=world.round.id, application_id=world.applications[0].id,
+                             reviewer_id=world.reviewers[1].id, bid=Bid.not_interested))
+    db.session.commit()
+    page = browser.get(f"/reviews/rounds/{world.round.id}/applications/{world.applications[0].id}/assign")
+    assert page.text.count("Bid: Not interested") == 1
+
+
+@pytest.mark.parametrize("value", ["yes", "Y", "1", "y" * 5000, ""])
+def test_a_draft_is_discarded_only_with_the_exact_confirmation(browser, world, value):
+    assignment = world.assign(world.applications[0], world.reviewers[0], status=ReviewStatus.draft)
+    response = browser.post(f"/reviews/assignments/{assignment.id}/unassign", data={"discard_draft": value})
+    assert response.status_code == 422
+    assert len(pairs(world)) == 1
