@@ -133,7 +133,7 @@ def assignment_apply(round_id: int):
         message += (f" {len(plan.unmet)} application{'s' if len(plan.unmet) != 1 else ''} still "
                     f"need{'' if len(plan.unmet) != 1 else 's'} {sum(plan.unmet.values())} more: "
                     "add reviewers to the pool or raise the maximum load.")
-    flash(message, "success" if not plan.unmet else "warning")
+    flash(message, "success" if not plan.unmet else "info")
     return redirect(url_for(".assignment_overview", round_id=review_round.id))
 
 

@@ -64,6 +64,10 @@ def test_staff_auto_assign_then_adjust_by_hand(browser, live_server, sign_in, or
     page.get_by_label("Rae Reviewer 0").check()
     page.get_by_role("button", name="Assign the chosen reviewers").click()
     expect(page.get_by_text("Assigned 1 reviewer")).to_be_visible()
+    page.get_by_role("link", name="Assignments", exact=True).click()
+    page.get_by_role("link", name="Assign applications to Rae Reviewer 1").click()
+    expect(page.get_by_role("heading", name="Assign applications to Rae Reviewer 1")).to_be_visible()
+    expect(page.get_by_text("Conflict of interest")).to_have_count(0)
     context.close()
     for reviewer in reviewers:
         assert "/reviews/queue" in inbox.body(reviewer.email)
