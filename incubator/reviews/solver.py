@@ -3,7 +3,10 @@
 Why a min-cost flow (OR-Tools' `SimpleMinCostFlow`) and not a greedy or an assignment solver:
 "every application gets k reviewers, each reviewer at most their maximum" is exactly a flow
 problem (k units out of each application, at most `cap` units into each reviewer), the
-balance and the preferences are costs on its arcs, and the solver proves its answer optimal:
+balance and the preferences are costs on its arcs, and the solver proves its answer optimal.
+(SciPy's `linear_sum_assignment` solves one-to-one matchings only: k reviewers per application
+and a maximum per reviewer would mean copying every node k or max times, and convex balance
+costs would not fit; a greedy cannot prove that a short application could not be filled.)
 
     source --(k - kept)--> application --(1, preference cost)--> reviewer ==(unit arcs)==> sink
 
@@ -30,8 +33,8 @@ max-min). What this guarantees, precisely:
 - In general (conflicts, uneven kept assignments, caps): no single move improves balance.
   For every new pair (a, s) and every reviewer r who could take a (not conflicted with a,
   not already on a, below their cap), load(s) - load(r) <= 1. Loads may still differ by more
-  than 1 when it cannot be helped: a reviewer who already had more kept assignments than the
-  others will end in the run (the solver never takes kept assignments away), or one whose
+  than 1 when it cannot be helped: a reviewer whose kept assignments already put them above
+  where the others end (the solver never takes a kept assignment away), or one whose
   conflicts leave too few applications for them.
 
 Lean graph: no arc for a conflicted or kept pair, and a reviewer's unit arcs stop at the
