@@ -354,3 +354,23 @@ def test_a_draft_is_discarded_only_with_the_exact_confirmation(browser, world, v
     response = browser.post(f"/reviews/assignments/{assignment.id}/unassign", data={"discard_draft": value})
     assert response.status_code == 422
     assert len(pairs(world)) == 1
+
+
+def test_two_staff_applying_at_once_the_second_sees_why(browser, world, staff, monkeypatch):
+    stale = services.preview(world.round, now=utcnow())
+    db.session.rollback()
+    services.apply(world.round, actor=staff, now=utcnow())  # the other staff member, a moment earlier
+    db.session.commit()
+    # This request computed its proposal before that commit (the race): same pairs, same digest.
+    real_preview = services.preview
+
+    def stale_once(*args, **kwargs):
+        monkeypatch.setattr(services, "preview", real_preview)
+        return stale
+
+    monkeypatch.setattr(services, "preview", stale_once)
+    response = browser.post(f"/reviews/rounds/{world.round.id}/assignments/apply", data={"digest": stale.digest})
+    assert response.status_code == 409
+    assert "the data changed since the preview" in response.text
+    assert "Nothing to add" in response.text  # the new proposal: everything is assigned already
+    assert len(pairs(world)) == 8
