@@ -64,12 +64,17 @@ def pool_query(review_round: ReviewRound) -> sa.Select:
 
 
 def round_loads(review_round: ReviewRound) -> dict[int, int]:
-    """Reviewer id -> their load in the round: assignments to applications still in it, and
-    any they submitted (a withdrawn application's unstarted review is no work)."""
+    """Reviewer id -> their load in the round: the reviews they submitted, and their other
+    assignments to applications still in the round that no active conflict hides from them
+    (a withdrawn application's or a conflicted pair's unstarted review is no work)."""
     entrant_ids = entrants_query(review_round).with_only_columns(Application.id).order_by(None)
+    conflicted = sa.select(Conflict.id).where(
+        Conflict.application_id == Assignment.application_id, Conflict.reviewer_id == Assignment.reviewer_id,
+        Conflict.lifted_at.is_(None)).exists()
     return dict(db.session.execute(sa.select(Assignment.reviewer_id, sa.func.count()).where(
         Assignment.round_id == review_round.id,
-        sa.or_(Assignment.application_id.in_(entrant_ids), Assignment.status == ReviewStatus.submitted))
+        sa.or_(Assignment.status == ReviewStatus.submitted,
+               sa.and_(Assignment.application_id.in_(entrant_ids), ~conflicted)))
         .group_by(Assignment.reviewer_id)).all())
 
 
@@ -85,11 +90,13 @@ def preview(review_round: ReviewRound, *, now: datetime) -> Preview:
         ReviewerProfile.user_id.in_(pool_ids))).all()) if pool_ids else {}
     existing = db.session.execute(sa.select(Assignment.application_id, Assignment.reviewer_id, Assignment.status)
                                   .where(Assignment.round_id == review_round.id)).all()
+    active = conflicts.active_pairs(app_ids, pool_ids) if app_ids and pool_ids else set()
     loads: dict[int, int] = {}
     counted = []
     entrant_ids = set(app_ids)
     for application_id, reviewer_id, status in existing:
-        if application_id in entrant_ids or status == ReviewStatus.submitted:  # as round_loads counts
+        if status == ReviewStatus.submitted or (  # as round_loads counts
+                application_id in entrant_ids and (application_id, reviewer_id) not in active):
             loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
         if reviewer_id in pool_ids or status == ReviewStatus.submitted:
             counted.append((application_id, reviewer_id))
@@ -104,7 +111,7 @@ def preview(review_round: ReviewRound, *, now: datetime) -> Preview:
         [solver.ReviewerOffer(user.id, frozenset(expertise.get(user.id) or ()), member.max_load,
                               loads.get(user.id, 0)) for member, user in pool],
         max_load=review_round.max_load, existing=counted,
-        conflicts=conflicts.active_pairs(app_ids, pool_ids) if app_ids and pool_ids else set(), bids=bids)
+        conflicts=active, bids=bids)
     return Preview(review_round, plan, {a.id: a for a in applications}, {u.id: u for u in users}, detected)
 
 

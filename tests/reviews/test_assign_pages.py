@@ -374,3 +374,16 @@ def test_two_staff_applying_at_once_the_second_sees_why(browser, world, staff, m
     assert "the data changed since the preview" in response.text
     assert "Nothing to add" in response.text  # the new proposal: everything is assigned already
     assert len(pairs(world)) == 8
+
+
+def test_a_conflict_found_after_assigning_frees_the_place_and_the_load(make_review_world, org, staff):
+    world = make_review_world(org, staff, applications=2, reviewers=3, k=1, max_load=1)
+    first = world.applications[0]
+    world.assign(first, world.reviewers[0])
+    db.session.add(Conflict(application=first, reviewer=world.reviewers[0], source=ConflictSource.declared))
+    db.session.commit()
+    assert services.round_loads(world.round) == {}
+    plan = services.preview(world.round, now=utcnow()).plan
+    assert plan.loads_before[world.reviewers[0].id] == 0
+    assert not plan.unmet and len(plan.pairs) == 2
+    assert (first.id, world.reviewers[0].id) not in plan.pairs
