@@ -4,9 +4,11 @@
 Services flush and never commit. What the solver sees (see solver.py):
 
 - the round's entrants and its pool (reviewers who still hold the reviewer role);
-- every assignment of the round, kept as it is: it counts toward its reviewer's load, and
-  toward its application's k when its reviewer is still in the pool (or has submitted), so a
-  reviewer who dropped out or a late application leaves a gap the next run fills;
+- every assignment of the round, kept as it is (never moved or removed): it counts toward
+  its application's k when its reviewer is still in the pool (or has submitted) and no active
+  conflict hides the application from them, so a reviewer who dropped out, a conflict found
+  late or a late application leaves a gap the next run fills; loads count the same way
+  (`round_loads`: a withdrawn application's or a conflicted pair's unstarted review is no work);
 - the active conflicts (automatic ones are detected first) and, in a round with bids, the bids.
 """
 from dataclasses import dataclass
