@@ -281,5 +281,10 @@ def worker(burst: bool, queue_names, fork: bool, max_jobs: int | None):
     if "mail" in names:
         # Mail whose job was lost (Redis down at commit, a killed worker) is found and sent again.
         schedule_sweep(timedelta(seconds=10))
+    if "default" in names:
+        from incubator.reviews.jobs import schedule_reminders
+
+        # Reviewers with unfinished reviews are reminded before a round closes (each reminder once).
+        schedule_reminders(timedelta(seconds=30))
     w = make_worker(current_app._get_current_object(), fork=fork, queue_names=names)
     w.work(burst=burst, with_scheduler=True, max_jobs=max_jobs)

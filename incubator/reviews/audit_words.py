@@ -104,6 +104,18 @@ phrases({
 })
 
 
+# ---- assignment (manual and automatic assignment, bids, reminders) ----------------------------
+
+phrases({
+    "review.auto_assigned": "{actor} applied the automatic assignment of {object}: {details[added]} new "
+                            "assignment(s), {details[unmet]} reviewer place(s) still unfilled",
+    "review.assigned": "{actor} assigned {object}",
+    "review.unassigned": "{actor} unassigned {details[reviewer]} from {details[application]} in {object}",
+    "review.bids_saved": "{actor} saved their review preferences ({details[changed]} changed) in {object}",
+    "review.reminded": "{actor} sent {details[reminded]} reminder(s) to reviewers of {object}",
+})
+
+
 @names("Assignment")
 def _assignments(ids: set[int]) -> dict[int, Named]:
     """"Rae Reviewer's review of Bayou School": the trail is read by staff, so it may name the application."""
