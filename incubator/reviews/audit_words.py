@@ -16,9 +16,6 @@ phrases({
     "review.decision_updated": "{actor} changed the rationale of the decision on {object}",
     "mail_template.updated": "{actor} edited the email \u201c{details[label]}\u201d of {object}",
     "mail_template.reset": "{actor} reset the email \u201c{details[label]}\u201d of {object} to the default wording",
-    # ranking and dashboard (h-ranking)
-    "review.reminders_sent": "{actor} reminded {details[count]} reviewer(s) of unfinished reviews in {object}",
-    # end ranking
 })
 
 

@@ -20,10 +20,11 @@ from incubator.core.errors import DomainError, ValidationFailed
 from incubator.core.forms import has_control_characters
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.reviews import mail, scoring
+from incubator.reviews import mail
 from incubator.reviews.entry import entrants_query
-from incubator.reviews.models import Assignment, Decision, ReviewRound
-from incubator.reviews.states import Outcome, ReviewStatus
+from incubator.reviews.models import Decision, ReviewRound
+from incubator.reviews.ranking import ranked_application_ids
+from incubator.reviews.states import Outcome
 
 TARGETS = {Outcome.advance: Status.advanced, Outcome.select: Status.selected,
            Outcome.waitlist: Status.waitlisted, Outcome.decline: Status.declined}
@@ -248,24 +249,9 @@ def slots_warning(review_round: ReviewRound, applications: list[Application], ou
     return None
 
 
-def _ranked_ids(review_round: ReviewRound) -> list[int]:
-    """The round's applications by normalised score, highest first (unscored last, ties by id).
-
-    Stands in for reviews.ranking.ranked_application_ids(review_round, by="normalised")."""
-    rows = db.session.execute(sa.select(Assignment.application_id, Assignment.reviewer_id, Assignment.score).where(
-        Assignment.round_id == review_round.id, Assignment.status == ReviewStatus.submitted))
-    figures = scoring.results([scoring.Review(*row) for row in rows])
-    entrants = set(db.session.scalars(entrants_query(review_round).with_only_columns(Application.id)))
-
-    def key(application_id):
-        normalised = figures[application_id].normalised if application_id in figures else None
-        return (normalised is None, -(normalised or 0.0), application_id)
-
-    return sorted(entrants | set(figures), key=key)
-
-
 def top_ids(review_round: ReviewRound, n: int) -> list[int]:
-    return _ranked_ids(review_round)[:max(0, n)]
+    """The `n` best applications of the round by normalised score (the ranking's own order)."""
+    return ranked_application_ids(review_round, by="normalised")[:max(0, n)]
 
 
 def round_decisions(review_round: ReviewRound) -> sa.Select:

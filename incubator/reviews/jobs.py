@@ -72,7 +72,8 @@ def remind_now(review_round: ReviewRound, reviewer_ids, actor, now: datetime) ->
     day = local(now, review_round.timezone).date().isoformat()
     sent = _remind(review_round, unfinished_counts(review_round, reviewer_ids), MANUAL_KIND,
                    f"round:{review_round.id}:{day}", now=now)
-    audit.record(actor, "review.reminded", review_round, reminded=sent)
+    if sent:
+        audit.record(actor, "review.reminded", review_round, reminded=sent)
     db.session.flush()
     return sent
 

@@ -21,9 +21,9 @@ QUEUE_PATH = "/reviews/queue"
 def queue_url() -> str:
     """The reviewer's queue (the scoring pages' endpoint when it exists, else its path)."""
     path = QUEUE_PATH
-    if "reviews.queue" in current_app.view_functions:
+    if "reviews.reviewer_queue" in current_app.view_functions:
         try:  # a job has no request to build from: bind the map ourselves
-            path = current_app.url_map.bind("localhost").build("reviews.queue")
+            path = current_app.url_map.bind("localhost").build("reviews.reviewer_queue")
         except BuildError:
             pass
     return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path

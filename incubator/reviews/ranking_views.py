@@ -19,7 +19,7 @@ from incubator.core.pdf import download_name, stored_path
 from incubator.core.permissions import visible_or_404
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
-from incubator.reviews import progress, ranking, ranking_jobs, reminders, statistics
+from incubator.reviews import jobs, progress, ranking, ranking_jobs, statistics
 from incubator.reviews.models import Assignment, CriterionScore, ReviewRound
 from incubator.reviews.ranking_pdf import distribution_chart, fmt
 from incubator.reviews.states import Outcome, Recommendation
@@ -157,7 +157,7 @@ def dashboard_remind(round_id: int):
             flash("Choose a reviewer to remind.", "error")
             return redirect(url_for(".round_dashboard", round_id=review_round.id))
     try:
-        sent = reminders.remind(review_round, ids, actor=current_user, now=utcnow())
+        sent = jobs.remind_now(review_round, ids, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")

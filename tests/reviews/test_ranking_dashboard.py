@@ -66,8 +66,8 @@ def test_remind_one_reviewer_sends_one_mail_once_a_day(make_client, progress_wor
     assert len(mails) == 1 and "1 review" in mails[0]["Subject"]
     assert progress_world.round.title in mailbox.body(mails[0])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SentNotice)) == 1
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "review.reminders_sent"))
-    assert event is not None and event.details["count"] == 1
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "review.reminded"))
+    assert event is not None and event.details["reminded"] == 1
 
 
 def test_remind_everyone_skips_those_who_are_done(make_client, progress_world, mailbox, run_jobs):
