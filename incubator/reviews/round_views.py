@@ -2,11 +2,10 @@
 settings, deletion, order, and its pool of reviewers. The rubric's pages are in rubric_views."""
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
 
 from incubator.accounts.models import User
 from incubator.challenges.models import Challenge
@@ -24,23 +23,14 @@ from incubator.reviews.views import bp
 POOL_PAGE = 50
 CHANGED_MEANWHILE = "Someone else changed this round a moment ago. Reload the page and try again."
 # The other staff pages of a round, built by other parts of review; linked once they exist.
-ROUND_PAGES = (("Assignments", "assignments"), ("Conflicts of interest", "conflicts"),
-               ("Dashboard", "dashboard"), ("Ranking", "ranking"))
-
-
-def optional_url(path: str) -> str | None:
-    """`path` if some GET route answers it, else None (so a page links only to pages that exist)."""
-    adapter = current_app.url_map.bind("localhost")
-    try:
-        adapter.match(path, method="GET")
-    except HTTPException:
-        return None
-    return path
+# The staff pages of a round, in the order the work goes.
+ROUND_PAGES = (("Assignments", "reviews.assignment_overview"), ("Conflicts of interest", "reviews.round_conflicts"),
+               ("Dashboard", "reviews.round_dashboard"), ("Ranking", "reviews.ranking_page"),
+               ("Decisions", "reviews.decisions_list"))
 
 
 def round_links(review_round: ReviewRound) -> list[tuple[str, str]]:
-    links = [(label, optional_url(f"/reviews/rounds/{review_round.id}/{tail}")) for label, tail in ROUND_PAGES]
-    return [(label, url) for label, url in links if url]
+    return [(label, url_for(endpoint, round_id=review_round.id)) for label, endpoint in ROUND_PAGES]
 
 
 def _round_data(form: forms.RoundForm, tz_name: str) -> rounds.RoundData:
