@@ -29,6 +29,15 @@ TEAMS = [
      "Second Line Academy", Status.submitted),
     ("Crescent Studio", ("team3@example.org", "Cam Crescent"), [("team4@example.org", "Jo Crescent")],
      "Crescent Studio School", Status.eligible),
+    # More eligible teams, so the demo's review round has something to rank.
+    ("Treme Makers", ("team5@example.org", "Dani Treme"), [("team6@example.org", "Eli Treme")],
+     "Treme Makers Academy", Status.eligible),
+    ("Gentilly Learning Collective", ("team7@example.org", "Gus Gentilly"), [], "Gentilly Commons School",
+     Status.eligible),
+    ("Algiers Point Studio", ("team8@example.org", "Ali Algiers"), [("team9@example.org", "Bo Algiers")],
+     "Algiers Point Studio School", Status.eligible),
+    ("Bywater Builders", ("team10@example.org", "Kit Bywater"), [], "Bywater Community Lab School",
+     Status.eligible),
 ]
 
 

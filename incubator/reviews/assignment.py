@@ -117,8 +117,10 @@ def preview(review_round: ReviewRound, *, now: datetime) -> Preview:
     return Preview(review_round, plan, {a.id: a for a in applications}, {u.id: u for u in users}, detected)
 
 
-def apply(review_round: ReviewRound, *, actor, now: datetime, expected: str | None = None) -> Preview:
-    """Recompute the proposal and add its pairs (assigned_by None: placed automatically).
+def apply(review_round: ReviewRound, *, actor, now: datetime, expected: str | None = None,
+          notify_reviewers: bool = True) -> Preview:
+    """Recompute the proposal and add its pairs (assigned_by None: placed automatically), and mail
+    the reviewers who have new ones (`notify_reviewers=False`: the demo seed, which has no mail queue).
 
     :raises ProposalChanged: `expected` (the previewed digest) differs from the proposal now
     """
@@ -135,7 +137,11 @@ def apply(review_round: ReviewRound, *, actor, now: datetime, expected: str | No
     audit.record(actor, "review.auto_assigned", review_round, added=len(plan.pairs),
                  unmet=sum(plan.unmet.values()), conflicts_avoided=plan.conflicts_avoided,
                  capacity_short=plan.is_capacity_short)
-    notify.new_assignments(review_round, now=now)
+    if notify_reviewers:
+        notify.new_assignments(review_round, now=now)
+    else:
+        db.session.execute(sa.update(Assignment).where(Assignment.round_id == review_round.id,
+                                                       Assignment.notified_at.is_(None)).values(notified_at=now))
     db.session.flush()
     return proposal
 

@@ -10,10 +10,13 @@ def test_the_demo_seed_makes_teams_in_each_state_and_can_run_twice(app):
         result = runner.invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
     db.session.expire_all()
-    assert db.session.scalar(db.select(db.func.count(Team.id))) == 4
+    assert db.session.scalar(db.select(db.func.count(Team.id))) == 8
     statuses = {a.team.name: a.status for a in db.session.scalars(db.select(Application))}
     assert statuses == {"Bayou Learning Lab": Status.draft, "Second Line Designers": Status.submitted,
-                        "Crescent Studio": Status.eligible, "Lakeview Transition Team": Status.submitted}
+                        "Crescent Studio": Status.eligible, "Lakeview Transition Team": Status.submitted,
+                        # eligible teams for the demo's review round to rank
+                        "Treme Makers": Status.eligible, "Gentilly Learning Collective": Status.eligible,
+                        "Algiers Point Studio": Status.eligible, "Bywater Builders": Status.eligible}
     bayou = db.session.scalar(db.select(Team).filter_by(name="Bayou Learning Lab"))
     assert sorted(m.user.email for m in bayou.members) == ["lead@example.org", "member@example.org"]
     assert bayou.lead.email == "lead@example.org"
