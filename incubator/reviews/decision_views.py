@@ -127,7 +127,7 @@ def decide_batch(round_id: int):
         else:
             db.session.commit()
             flash(f"Decided {len(made)} application{'s' if len(made) != 1 else ''}: "
-                  f"{Outcome(form.outcome.data).label.lower()}. The teams' emails are on their way.", "success")
+                  f"{Outcome(form.outcome.data).past.lower()}. The teams' emails are on their way.", "success")
             return redirect(url_for(".decisions_list", round_id=review_round.id))
         page["preview"] = _preview(review_round, applications, form)
         return render_template("reviews/decide_batch.html", **page), 409

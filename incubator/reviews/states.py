@@ -68,6 +68,12 @@ class Outcome(StrEnum):
         return {"advance": "Advance to the next round", "select": "Select", "waitlist": "Waitlist",
                 "decline": "Decline"}[self.value]
 
+    @property
+    def past(self) -> str:
+        """The decision once made, as pages name it ("Selected", not the verb on the button)."""
+        return {"advance": "Advanced", "select": "Selected", "waitlist": "Waitlisted",
+                "decline": "Declined"}[self.value]
+
 
 class ConflictSource(StrEnum):
     """Why a reviewer may not review an application."""

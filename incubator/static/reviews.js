@@ -9,6 +9,7 @@
   var status = form.querySelector("[data-autosave-status]");
   var url = form.getAttribute("data-autosave");
   var dirty = false, stopped = false, busy = false;
+  var pending = null, resending = false;  // a button pressed while an autosave was on its way
 
   function liveScore() {
     var weighted = 0, weights = 0;
@@ -61,7 +62,15 @@
         }
       })
       .catch(function () { dirty = true; say("Not saved yet: no connection. Trying again shortly.", true); })
-      .then(function () { busy = false; });
+      .then(function () {
+        busy = false;
+        if (pending) {
+          var button = pending === true ? undefined : pending;
+          pending = null;
+          resending = true;
+          form.requestSubmit(button);
+        }
+      });
   }
 
   form.addEventListener("input", function () { dirty = true; liveScore(); });
@@ -69,7 +78,16 @@
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
     var question = button && button.getAttribute("data-confirm-submit");
-    if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    var confirmed = resending;
+    resending = false;
+    if (question && !confirmed && !window.confirm(question)) { event.preventDefault(); return; }
+    if (busy) {
+      // An autosave is on its way and will change the review's version: sending the form now would
+      // be refused as "changed elsewhere". Send it (already confirmed) once the autosave is back.
+      event.preventDefault();
+      pending = button || true;
+      return;
+    }
     stopped = true;  // the form itself is being sent
   });
   var every = parseFloat(form.getAttribute("data-autosave-every")) || 20;

@@ -17,6 +17,7 @@ from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.reviews.models import Assignment, ReviewRound
 from tests.browser.conftest import TIMEOUT_MS
+from tests.reviews.conftest import make_review_world  # noqa: F401  (the fixture)
 
 PHONE = {"width": 390, "height": 844}
 SCHOOLS = ("Bywater Academy", "Gentilly Prep", "Algiers Commons", "Mid-City Lab School")
@@ -90,9 +91,12 @@ def _score(page, criteria, school):
     expect(page.get_by_role("heading", name="Rubric", exact=True)).to_be_visible()
     _fits(page)
     point = POINT[school]
-    for criterion in criteria:
-        group = page.get_by_role("group", name=re.compile("^" + re.escape(criterion.title) + r" \(weight"))
-        group.get_by_role("radio").nth(point - criterion.scale_lo).check()
+    # The draft autosaves (every second here) while they score; a submit can land during an autosave.
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.request.method == "POST") as saved:
+        for criterion in criteria:
+            group = page.get_by_role("group", name=re.compile("^" + re.escape(criterion.title) + r" \(weight"))
+            group.get_by_role("radio").nth(point - criterion.scale_lo).check()
+    assert saved.value.status == 200, saved.value.text()
     expect(page.locator("[data-live-score]")).to_have_text(str(round((point - 1) / 4 * 100)))
     page.get_by_role("group", name="Recommendation").get_by_label("Yes" if point >= 4 else "Maybe",
                                                                   exact=True).check()
@@ -135,7 +139,8 @@ def _review_everything(page, criteria, *, next_button: bool):
 
 
 def test_staff_set_up_assign_rank_and_select_while_reviewers_score_on_phones(
-        browser, live_server, sign_in, inbox, mailbox, org, staff, make_user, grant_role):
+        app, monkeypatch, browser, live_server, sign_in, inbox, mailbox, org, staff, make_user, grant_role):
+    monkeypatch.setitem(app.config, "REVIEW_AUTOSAVE_SECONDS", 1)
     challenge, applications, (ada, ben, cleo) = _world(org, make_user, grant_role)
     tz = challenge.timezone
     office, page, office_errors = _context(browser, live_server)
@@ -241,13 +246,21 @@ def test_staff_set_up_assign_rank_and_select_while_reviewers_score_on_phones(
     page.locator("#batch-decisions").get_by_label("Rationale").fill("The strongest growth plans and a sustainable budget.")
     page.get_by_role("button", name="Review the decisions…").click()
     expect(page.get_by_role("heading", name="Confirm the decisions: Written review")).to_be_visible()
-    expect(page.get_by_role("heading", name="2 applications: select")).to_be_visible()
+    expect(page.get_by_role("heading", name="Select: 2 applications")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("^Preview of the email"))).to_be_visible()
     preview = page.locator(".mail-preview")
     expect(preview).to_contain_text("Future of School")
     page.get_by_role("button", name="Decide 2 applications and email the teams").click()
-    expect(page.get_by_text("Decided 2 applications: select.")).to_be_visible()
+    expect(page.get_by_text("Decided 2 applications: selected.")).to_be_visible()
     expect(page.get_by_role("heading", name="Decisions: Written review")).to_be_visible()
+    for school in top_two:
+        expect(page.get_by_role("row").filter(has_text=school).get_by_role("cell", name="Selected", exact=True))\
+            .to_be_visible()
+    page.goto(f"/reviews/rounds/{review_round.id}/ranking")
+    for school in SCHOOLS:
+        decision = "Selected" if school in top_two else "Not decided"
+        row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=school, exact=True))
+        expect(row.get_by_text(decision, exact=True)).to_be_visible()
 
     page.goto(f"/challenges/{challenge.id}/manage")
     page.get_by_role("link", name="Applications", exact=True).click()
@@ -270,3 +283,41 @@ def test_staff_set_up_assign_rank_and_select_while_reviewers_score_on_phones(
     for school in others:
         for member in by_school[school].team.members:
             assert mailbox.to(member.user.email) == [], f"{school} was not selected, yet {member.user.email} got mail"
+
+
+def test_submitting_while_an_autosave_is_on_its_way_still_submits(app, monkeypatch, browser, live_server, sign_in,
+                                                                   make_review_world, org, staff):  # noqa: F811
+    """The autosave raises the review's version; a Submit pressed before its answer is back must wait
+    for it (and send the new version), not be refused as "changed elsewhere"."""
+    monkeypatch.setitem(app.config, "REVIEW_AUTOSAVE_SECONDS", 1)
+    world = make_review_world(org, staff, applications=1, reviewers=1)
+    assignment = world.assign(world.applications[0], world.reviewers[0], declared_at=utcnow())
+    version = assignment.version
+    context, page, errors = _context(browser, live_server, viewport=PHONE)
+    held = []
+
+    def hold_the_answer(route):
+        held.append((route, route.fetch()))  # the server has saved the draft; the page does not know yet
+
+    sign_in(page, world.reviewers[0])
+    page.goto(f"/reviews/assignments/{assignment.id}")
+    page.route("**/autosave", hold_the_answer)
+    for criterion in world.round.criteria:
+        page.get_by_role("group", name=re.compile("^" + re.escape(criterion.title))).get_by_role("radio").first.check()
+    page.get_by_label("Yes", exact=True).check()
+    deadline = utcnow() + timedelta(milliseconds=TIMEOUT_MS)
+    while not held and utcnow() < deadline:  # the autosave interval: the one wait this test needs
+        page.wait_for_timeout(100)
+    assert held, "no autosave was sent"
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).version == version + 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("^Review: "))).to_be_visible()  # still here, waiting
+    route, answer = held.pop(0)
+    route.fulfill(response=answer)
+    expect(page.get_by_text("Review submitted.")).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id).status == "submitted"
+    assert not errors, errors
+    context.close()
