@@ -13,7 +13,7 @@ from incubator.core import audit
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.reviews import conflicts, entry
+from incubator.reviews import conflicts, entry, removal
 from incubator.reviews.models import Assignment, Conflict, ReviewRound
 from incubator.reviews.states import ConflictSource, ReviewStatus
 
@@ -47,12 +47,11 @@ def release(conflict: Conflict, *, actor) -> int:
             Assignment.application_id == conflict.application_id, Assignment.reviewer_id == conflict.reviewer_id,
             ReviewRound.challenge_id == conflict.application.challenge_id,
             Assignment.status != ReviewStatus.submitted)))
+    rounds = {a.id: a.round.title for a in doomed}
+    doomed = removal.delete_unsubmitted(doomed)  # a review submitted meanwhile stays (hidden by the conflict)
     if doomed:
         audit.record(actor, "review.assignments_released", conflict,
-                     rounds=sorted({a.round.title for a in doomed}), count=len(doomed))
-        for assignment in doomed:
-            db.session.delete(assignment)
-        db.session.flush()
+                     rounds=sorted({rounds[a.id] for a in doomed}), count=len(doomed))
     return len(doomed)
 
 
