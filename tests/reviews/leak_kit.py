@@ -57,3 +57,21 @@ def attach_files(application) -> None:
 def fill(rule: str, ids: dict) -> str:
     """The rule's URL with each `<converter:name>` replaced by ids[name]."""
     return re.sub(r"<([^>]+)>", lambda m: str(ids[m.group(1).split(":")[-1]]), rule)
+
+
+def assign_in_round(reviewer, application, *, blind: bool = False):
+    """`reviewer` assigned to `application` in a new open round of its challenge; the assignment."""
+    from datetime import timedelta
+
+    from incubator.core.timeutil import utcnow
+    from incubator.extensions import db
+    from incubator.reviews.models import Assignment, ReviewRound, RoundReviewer
+
+    now = utcnow()
+    review_round = ReviewRound(challenge=application.challenge, title="Written review", is_blind=blind,
+                               opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=7))
+    review_round.reviewers.append(RoundReviewer(user=reviewer))
+    assignment = Assignment(round=review_round, application=application, reviewer=reviewer, declared_at=now)
+    db.session.add_all([review_round, assignment])
+    db.session.commit()
+    return assignment

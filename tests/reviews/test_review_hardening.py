@@ -93,3 +93,30 @@ def test_assigning_by_hand_names_nothing_of_another_organization(make_review_wor
     assert "Ignatius" not in page.text and "somebody@elsewhere" not in page.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)
                              .where(Assignment.round_id == world.round.id)) == 0
+
+
+def test_readiness_pages_name_the_team_only_to_an_assigned_reviewer_of_an_open_round(
+        make_review_world, org, staff, reviewer, make_client):
+    """/readiness/applications/<id> is headed with the team's name: a reviewer of the organization
+    reached it for any application, so a blind round's reviewer read the team off it, and a
+    conflicted reviewer still had a URL of the application."""
+    from incubator.reviews.models import Conflict
+    from incubator.reviews.states import ConflictSource
+    from tests.reviews.leak_kit import assign_in_round
+
+    world = make_review_world(org, staff, applications=3)
+    open_one, blind_one, conflicted_one = world.applications
+    assign_in_round(reviewer, open_one)
+    assign_in_round(reviewer, blind_one, blind=True)
+    assign_in_round(reviewer, conflicted_one)
+    db.session.add(Conflict(application=conflicted_one, reviewer=reviewer, source=ConflictSource.staff, note="Cousin",
+                            created_at=utcnow()))
+    db.session.commit()
+    client = make_client(reviewer)
+    page = client.get(f"/readiness/applications/{open_one.id}")
+    assert page.status_code == 200 and open_one.team.name in page.text
+    for hidden in (blind_one, conflicted_one):
+        page = client.get(f"/readiness/applications/{hidden.id}")
+        assert page.status_code == 404 and hidden.team.name not in page.text
+    unassigned = make_review_world(org, staff, applications=1).applications[0]
+    assert client.get(f"/readiness/applications/{unassigned.id}").status_code == 404
