@@ -8,15 +8,13 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from incubator.core.mail import OutboxMessage
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
-from incubator.reviews import jobs
-from incubator.reviews import notify
+from incubator.reviews import jobs, notify
 from tests.reviews.leak_kit import (LEAD, LEAD_EMAIL, MEMBER, MEMBER_EMAIL, SCHOOL, SECRETS, TEAM, attach_files,
                                     fill)
 from tests.reviews.scoring_kit import declared, review_form

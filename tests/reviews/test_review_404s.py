@@ -71,8 +71,8 @@ def _form(world, assignment) -> dict:
     """A POST that would do something if it were let through: every field a review form reads."""
     data = review_form(world, assignment, action="submit", overall="Hijacked")
     data.update({"choice": "none", "note": "x", "reason": "Hijacked", "everyone": "1", "reviewer_ids": "1",
-                 "identifying": "y", "outcome": "select", "rationale": "Hijacked", "confirm": "y", "bid-1": "interested",
-                 "title": "Hijacked", "max_load": "1", "position": "1", "direction": "up", "top": "1",
+                 "identifying": "y", "outcome": "select", "rationale": "Hijacked", "confirm": "y",
+                 "bid-1": "interested", "title": "Hijacked", "max_load": "1", "position": "1", "direction": "up", "top": "1",
                  "subject": "Hijacked", "body": "Hijacked"})
     return data
 
