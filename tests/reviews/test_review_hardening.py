@@ -120,3 +120,20 @@ def test_readiness_pages_name_the_team_only_to_an_assigned_reviewer_of_an_open_r
         assert page.status_code == 404 and hidden.team.name not in page.text
     unassigned = make_review_world(org, staff, applications=1).applications[0]
     assert client.get(f"/readiness/applications/{unassigned.id}").status_code == 404
+
+
+def test_two_staff_restoring_a_conflict_at_once_restore_it_once(review_world, staff):
+    from incubator.reviews.models import Conflict
+
+    application, reviewer = review_world.applications[0], review_world.reviewers[0]
+    conflict = conflict_services.add(review_world.round, application.id, reviewer.id, "Cousin", actor=staff,
+                                     now=utcnow())
+    conflict_services.lift(conflict, actor=staff, now=utcnow())
+    db.session.commit()
+    # The other staff member's restore lands after this one loaded the (lifted) conflict.
+    db.session.execute(sa.update(Conflict).where(Conflict.id == conflict.id).values(lifted_at=None, lifted_by_id=None)
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(conflict_services.AlreadyConflicted, match="a moment ago"):
+        conflict_services.restore(conflict, actor=staff, now=utcnow())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "review.conflict_restored")) == 0
