@@ -128,3 +128,11 @@ def test_bids_are_refused_once_the_round_has_closed(make_client, world):
     assert "This round has closed" in client.get(f"/reviews/rounds/{world.round.id}/bids").text
     refused = client.post(f"/reviews/rounds/{world.round.id}/bids", data={"bid-1": "interested"})
     assert refused.status_code == 422 and bids(world) == {}
+
+
+def test_the_queue_offers_the_bid_page_of_a_round_before_anything_is_assigned(make_client, world, make_review_world,
+                                                                               org, staff):
+    page = make_client(world.reviewers[0]).get("/reviews/queue").text
+    assert f'href="/reviews/rounds/{world.round.id}/bids"' in page
+    other = make_review_world(org, staff, applications=1, reviewers=1)  # no bids in that round
+    assert f"/reviews/rounds/{other.round.id}/bids" not in make_client(other.reviewers[0]).get("/reviews/queue").text
