@@ -274,17 +274,14 @@ def worker(burst: bool, queue_names, fork: bool, max_jobs: int | None):
     connections. SIGTERM or Ctrl-C: the job in progress finishes, then the worker exits; a
     second one interrupts the job (or, with --fork, stops its work horse) and exits.
     """
-    from incubator.core.jobs import QUEUE_NAMES, make_worker
+    from incubator.core.jobs import QUEUE_NAMES, make_worker, start_periodic
     from incubator.core.mail import schedule_sweep
 
     names = queue_names or QUEUE_NAMES
     if "mail" in names:
         # Mail whose job was lost (Redis down at commit, a killed worker) is found and sent again.
         schedule_sweep(timedelta(seconds=10))
-    if "default" in names:
-        from incubator.reviews.jobs import schedule_reminders
-
-        # Reviewers with unfinished reviews are reminded before a round closes (each reminder once).
-        schedule_reminders(timedelta(seconds=30))
+    # Each domain's sweeps (e.g. reviewers reminded before a round closes, each reminder once).
+    start_periodic(names)
     w = make_worker(current_app._get_current_object(), fork=fork, queue_names=names)
     w.work(burst=burst, with_scheduler=True, max_jobs=max_jobs)

@@ -113,6 +113,33 @@ def _compile_mail_statements() -> None:
         db.session.rollback()
 
 
+# Sweeps that reschedule themselves (reminders, reconciliation): each domain registers the
+# function that starts its own on a queue, and a worker serving that queue starts it.
+_periodic: list[tuple[str, object]] = []
+
+
+def periodic(queue_name: str):
+    """Register `func()` (it schedules the domain's sweep with RQ's scheduler, once: scheduling
+    again only moves the one job) to run when a worker serving `queue_name` starts."""
+    def register(func):
+        _periodic.append((queue_name, func))
+        return func
+
+    return register
+
+
+def start_periodic(queue_names) -> list[str]:
+    """Start every registered sweep whose queue is served; the names of those started."""
+    for name in job_modules():
+        importlib.import_module(name)  # where the sweeps are registered
+    started = []
+    for queue_name, func in _periodic:
+        if queue_name in queue_names:
+            func()
+            started.append(f"{func.__module__}.{func.__name__}")
+    return started
+
+
 def job_modules() -> list[str]:
     """The modules holding the jobs: core's mail, and each domain's `jobs` module."""
     from incubator import DOMAINS

@@ -5,8 +5,9 @@ What a person sees of a team's assessments depends on who they are (`access`):
 - "member": on the team: composites, the answers of teammates without names, their own in full;
 - "staff": program staff of the organization (and admins), once the application is submitted:
   every answer set with names, and their own staff rating;
-- "reviewer": a reviewer of the organization, once the application is submitted: the team
-  composite only.
+- "reviewer": a reviewer of the organization assigned to the application in a review round that
+  is not blind, without a conflict of interest (reviews.permissions.reviewer_may_see_team), once
+  the application is submitted: the team composite only.
 
 Anyone else gets None, and the views answer 404.
 """
@@ -14,6 +15,7 @@ from incubator.accounts.models import Role
 from incubator.applications.models import Application
 from incubator.core.permissions import rule
 from incubator.readiness.models import Assessment, Instrument, ReadinessDomain, ReadinessItem
+from incubator.reviews.permissions import reviewer_may_see_team
 
 MEMBER, STAFF, REVIEWER = "member", "staff", "reviewer"
 
@@ -30,7 +32,7 @@ def access(user, application: Application | None, team=None, organisation_id: in
     if user.is_admin or user.has_role(organisation_id, Role.program_staff):
         return STAFF
     if user.has_role(organisation_id, Role.reviewer):
-        return REVIEWER
+        return REVIEWER if reviewer_may_see_team(user, application.id) else None
     return None
 
 

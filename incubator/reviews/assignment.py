@@ -22,8 +22,9 @@ from incubator.core import audit
 from incubator.core.errors import DomainError
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.reviews import conflicts, notify, solver, tags
+from incubator.reviews import conflicts, notify, removal, solver, tags
 from incubator.reviews.entry import entrants_query
+from incubator.reviews.permissions import reviewer_of
 from incubator.reviews.models import Assignment, Conflict, ReviewBid, ReviewerProfile, ReviewRound, RoundReviewer
 from incubator.reviews.states import ReviewStatus
 
@@ -152,12 +153,15 @@ def _refusal(review_round: ReviewRound, application: Application, reviewer: User
              loads: dict[int, int], taken: set[tuple[int, int]]) -> str | None:
     """Why `reviewer` may not be given `application` in this round (None: they may)."""
     name = reviewer.display_name
-    if application.challenge_id != review_round.challenge_id or db.session.scalar(
-            sa.select(sa.func.count()).select_from(entrants_query(review_round).where(
-                Application.id == application.id).subquery())) == 0:
+    if application.challenge_id != review_round.challenge_id:  # another challenge's (maybe organization's): unnamed
+        return "One of the chosen applications is not in this round."
+    if db.session.scalar(sa.select(sa.func.count()).select_from(entrants_query(review_round).where(
+            Application.id == application.id).subquery())) == 0:
         return f"{application.school_name or 'This application'} is not in this round."
     member = db.session.execute(pool_query(review_round).where(User.id == reviewer.id)).first()
     if member is None:
+        if not reviewer_of(reviewer, review_round.organisation_id):  # anyone's id: not named
+            return "One of the chosen people is not a reviewer of this round's pool."
         return f"{name} is not in this round's pool of reviewers (or no longer holds the reviewer role)."
     if (application.id, reviewer.id) in taken:
         return f"{name} is already assigned to {application.school_name or 'this application'}."
@@ -226,6 +230,8 @@ def unassign(assignment: Assignment, *, actor, discard_draft: bool = False) -> N
     if assignment.status == ReviewStatus.draft and not discard_draft:
         raise AssignmentRefused(f"{who} has a draft review of this application. Confirm that the draft "
                                 "is to be discarded.")
+    if not removal.claim(assignment, same_status=True):  # the reviewer saved or submitted meanwhile
+        raise AssignmentRefused(f"{who} changed this review a moment ago. Look at it again before unassigning.")
     audit.record(actor, "review.unassigned", assignment.round, application_id=assignment.application_id,
                  reviewer_id=assignment.reviewer_id, reviewer=who,
                  application=assignment.application.school_name or f"Application {assignment.application_id}",

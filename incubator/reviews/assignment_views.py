@@ -154,6 +154,28 @@ def _conflicted(review_round: ReviewRound, application_ids, reviewer_ids) -> set
         Conflict.lifted_at.is_(None))).all())
 
 
+def _assign_posted(review_round, kind: str, model, pairs_of) -> tuple[int, str | None, list | None]:
+    """Assign the `kind`s ticked in the form (rows of `model`, paired by `pairs_of`) and commit:
+    (status, error, the assignments made; None when refused and nothing was saved)."""
+    chosen = _ids(kind)
+    message = f"Choose {kind}s from the list."
+    if chosen is None:
+        return 422, message, None
+    rows = db.session.scalars(sa.select(model).where(model.id.in_(chosen)).order_by(model.id)).all()
+    try:
+        if len(rows) != len(chosen):
+            raise services.AssignmentRefused(message)
+        made = services.assign_pairs(review_round, pairs_of(rows), actor=current_user, now=utcnow())
+    except DomainError as refused:
+        db.session.rollback()
+        return 422, str(refused), None
+    except IntegrityError:
+        db.session.rollback()
+        return 409, SAME_MOMENT, None
+    db.session.commit()
+    return 200, None, made
+
+
 @bp.route("/rounds/<int:round_id>/applications/<int:application_id>/assign", methods=["GET", "POST"])
 @login_required
 def assignment_for_application(round_id: int, application_id: int):
@@ -162,28 +184,13 @@ def assignment_for_application(round_id: int, application_id: int):
     application = _application_of(review_round, application_id)
     status, error = 200, None
     if request.method == "POST":
-        chosen = _ids("reviewer")
-        if chosen is None:
-            status, error = 422, "Choose reviewers from the list."
-        else:
-            users = db.session.scalars(sa.select(User).where(User.id.in_(chosen)).order_by(User.id)).all()
-            try:
-                if len(users) != len(chosen):
-                    raise services.AssignmentRefused("Choose reviewers from the list.")
-                made = services.assign_pairs(review_round, [(application, user) for user in users],
-                                             actor=current_user, now=utcnow())
-            except DomainError as refused:
-                db.session.rollback()
-                status, error = 422, str(refused)
-            except IntegrityError:
-                db.session.rollback()
-                status, error = 409, SAME_MOMENT
-            else:
-                db.session.commit()
-                flash(f"Assigned {len(made)} reviewer{'s' if len(made) != 1 else ''}; "
-                      "they are emailed about their new reviews.", "success")
-                return redirect(url_for(".assignment_for_application", round_id=review_round.id,
-                                        application_id=application.id))
+        status, error, made = _assign_posted(review_round, "reviewer", User,
+                                             lambda users: [(application, user) for user in users])
+        if made is not None:
+            flash(f"Assigned {len(made)} reviewer{'s' if len(made) != 1 else ''}; "
+                  "they are emailed about their new reviews.", "success")
+            return redirect(url_for(".assignment_for_application", round_id=review_round.id,
+                                    application_id=application.id))
     pool = _pool(review_round)
     assigned = {a.reviewer_id: a for a in db.session.scalars(sa.select(Assignment).where(
         Assignment.round_id == review_round.id, Assignment.application_id == application.id))}
@@ -208,28 +215,12 @@ def assignment_for_reviewer(round_id: int, reviewer_id: int):
     reviewer = member[1]
     status, error = 200, None
     if request.method == "POST":
-        chosen = _ids("application")
-        if chosen is None:
-            status, error = 422, "Choose applications from the list."
-        else:
-            applications = db.session.scalars(sa.select(Application).where(Application.id.in_(chosen))
-                                              .order_by(Application.id)).all()
-            try:
-                if len(applications) != len(chosen):
-                    raise services.AssignmentRefused("Choose applications from the list.")
-                made = services.assign_pairs(review_round, [(a, reviewer) for a in applications],
-                                             actor=current_user, now=utcnow())
-            except DomainError as refused:
-                db.session.rollback()
-                status, error = 422, str(refused)
-            except IntegrityError:
-                db.session.rollback()
-                status, error = 409, SAME_MOMENT
-            else:
-                db.session.commit()
-                flash(f"Assigned {len(made)} application{'s' if len(made) != 1 else ''} to {reviewer.display_name}; "
-                      "they are emailed about their new reviews.", "success")
-                return redirect(url_for(".assignment_for_reviewer", round_id=review_round.id, reviewer_id=reviewer.id))
+        status, error, made = _assign_posted(review_round, "application", Application,
+                                             lambda applications: [(a, reviewer) for a in applications])
+        if made is not None:
+            flash(f"Assigned {len(made)} application{'s' if len(made) != 1 else ''} to {reviewer.display_name}; "
+                  "they are emailed about their new reviews.", "success")
+            return redirect(url_for(".assignment_for_reviewer", round_id=review_round.id, reviewer_id=reviewer.id))
     page = paginate(entrants_query(review_round).options(selectinload(Application.team)))
     on_page = [a.id for a in page.items]
     assigned = set(db.session.scalars(sa.select(Assignment.application_id).where(

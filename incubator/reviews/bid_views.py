@@ -74,5 +74,6 @@ def assignment_bids(round_id: int):
     rows = [{"number": numbers.get(a.id), "label": f"Application {numbers.get(a.id, '?')}", "track": review_round.challenge.track,
              "grades": a.grades, "neighbourhood": a.neighbourhood, "summary": services.summary(a),
              "bid": current.get(a.id)} for a in page.items]
+    rows.sort(key=lambda row: row["number"] or 0)  # never in the order the teams applied
     return render_template("reviews/assign_bids.html", round=review_round, page=page, rows=rows, Bid=Bid,
                            is_open=utcnow() < review_round.closes_at, error=error), status

@@ -25,16 +25,20 @@ class BidRefused(DomainError):
 
 
 def positions(review_round: ReviewRound) -> dict[int, int]:
-    """Application id -> its neutral number in the round (1, 2, ...)."""
+    """Application id -> its neutral number in the round: the same "Application 7" the reviewer's
+    queue and scoring page show (blind.numbers), never the order the teams applied in."""
+    from incubator.reviews.blind import numbers
+
+    every = numbers(review_round)
     ids = db.session.scalars(entrants_query(review_round).with_only_columns(Application.id)).all()
-    return {application_id: n for n, application_id in enumerate(ids, start=1)}
+    return {application_id: every[application_id] for application_id in ids if application_id in every}
 
 
 def biddable_query(review_round: ReviewRound, reviewer_id: int) -> sa.Select:
     """The round's entrants a reviewer may bid on: those they have no active conflict with."""
     conflicted = sa.select(Conflict.id).where(Conflict.application_id == Application.id,
                                               Conflict.reviewer_id == reviewer_id, Conflict.lifted_at.is_(None)).exists()
-    return entrants_query(review_round).where(~conflicted)
+    return entrants_query(review_round).where(~conflicted)  # (the page sorts its rows by neutral number)
 
 
 def summary(application: Application) -> str:

@@ -13,7 +13,7 @@ from incubator.core import audit
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.reviews import conflicts, entry
+from incubator.reviews import conflicts, entry, removal
 from incubator.reviews.models import Assignment, Conflict, ReviewRound
 from incubator.reviews.states import ConflictSource, ReviewStatus
 
@@ -47,12 +47,11 @@ def release(conflict: Conflict, *, actor) -> int:
             Assignment.application_id == conflict.application_id, Assignment.reviewer_id == conflict.reviewer_id,
             ReviewRound.challenge_id == conflict.application.challenge_id,
             Assignment.status != ReviewStatus.submitted)))
+    rounds = {a.id: a.round.title for a in doomed}
+    doomed = removal.delete_unsubmitted(doomed)  # a review submitted meanwhile stays (hidden by the conflict)
     if doomed:
         audit.record(actor, "review.assignments_released", conflict,
-                     rounds=sorted({a.round.title for a in doomed}), count=len(doomed))
-        for assignment in doomed:
-            db.session.delete(assignment)
-        db.session.flush()
+                     rounds=sorted({rounds[a.id] for a in doomed}), count=len(doomed))
     return len(doomed)
 
 
@@ -80,10 +79,15 @@ def _activate(application, reviewer, *, source: ConflictSource, note: str, actor
         db.session.add(conflict)
         db.session.flush()
         audit.record(actor, action, conflict, source=source.value)
-    else:  # a lifted conflict comes back, with who brought it back and why
-        conflict.source, conflict.note, conflict.created_at = source, note or conflict.note, now
-        conflict.created_by_id, conflict.lifted_at, conflict.lifted_by_id = getattr(actor, "id", None), None, None
-        db.session.flush()
+    else:  # a lifted conflict comes back, with who brought it back and why (compare-and-set: once)
+        restored = db.session.execute(
+            sa.update(Conflict).where(Conflict.id == conflict.id, Conflict.lifted_at.is_not(None))
+            .values(source=source, note=note or conflict.note, created_at=now, created_by_id=getattr(actor, "id", None),
+                    lifted_at=None, lifted_by_id=None).execution_options(synchronize_session=False)).rowcount
+        db.session.refresh(conflict)
+        if not restored:
+            raise AlreadyConflicted(f"{reviewer.display_name} already has a conflict with this application "
+                                    "(someone restored it a moment ago).")
         audit.record(actor, action, conflict, from_state="lifted", to_state="active", source=source.value)
     release(conflict, actor=actor)
     return conflict

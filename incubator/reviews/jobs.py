@@ -9,6 +9,7 @@ from flask import current_app
 
 from incubator.accounts.models import User
 from incubator.core import audit, notices
+from incubator.core.jobs import periodic
 from incubator.core.mail import queue_mail
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
@@ -81,6 +82,12 @@ def remind_now(review_round: ReviewRound, reviewer_ids, actor, now: datetime) ->
 def _job_id() -> str:
     prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
     return f"{prefix}review-reminders"
+
+
+@periodic("default")
+def start_reminders() -> None:
+    """A worker serving `default` starts the hourly reminder sweep (half a minute after it starts)."""
+    schedule_reminders(timedelta(seconds=30))
 
 
 def schedule_reminders(delay: timedelta = SWEEP_EVERY) -> None:

@@ -36,6 +36,18 @@ def in_pool(user, review_round: ReviewRound) -> bool:
         RoundReviewer.round_id == review_round.id, RoundReviewer.user_id == user.id)) > 0
 
 
+def reviewer_may_see_team(user, application_id: int) -> bool:
+    """Whether a reviewer may see pages outside review that name an application's team (its
+    readiness composite): only while assigned to it in a round that is not blind, without an
+    active conflict. Otherwise a blind round's reviewer could read the team off those pages, and a
+    conflicted reviewer would still reach a URL of the application."""
+    if not getattr(user, "is_authenticated", False) or has_active_conflict(user.id, application_id):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Assignment.application_id == application_id, Assignment.reviewer_id == user.id,
+        Assignment.round_id == ReviewRound.id, ReviewRound.is_blind.is_(False)))))
+
+
 @rule(ReviewRound)
 def round_rule(user, action: str, review_round: ReviewRound) -> bool:
     organisation_id = review_round.organisation_id

@@ -75,3 +75,18 @@ def next_unfinished(user, current: Assignment, now: datetime) -> Assignment | No
         rows = rows[at + 1:] + rows[:at]
     return next((a for a in rows if a.status != ReviewStatus.submitted and a.id != current.id), None)
 
+
+
+def rounds_taking_bids(user, now: datetime) -> list[ReviewRound]:
+    """Open rounds that take bids and have the reviewer in their pool (before any assignment)."""
+    from incubator.reviews.models import RoundReviewer
+
+    organisations = user.organisations_with(Role.reviewer)
+    if not organisations:
+        return []
+    return list(db.session.scalars(
+        sa.select(ReviewRound).join(ReviewRound.challenge)
+        .join(RoundReviewer, sa.and_(RoundReviewer.round_id == ReviewRound.id, RoundReviewer.user_id == user.id))
+        .where(ReviewRound.has_bids.is_(True), ReviewRound.closes_at > now,
+               Challenge.organisation_id.in_(organisations))
+        .options(contains_eager(ReviewRound.challenge)).order_by(ReviewRound.closes_at, ReviewRound.id)))

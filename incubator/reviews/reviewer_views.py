@@ -68,7 +68,9 @@ def reviewer_queue():
     groups = queue.queue(current_user)
     total = sum(len(g.rows) for g in groups)
     done = sum(g.submitted for g in groups)
-    return render_template("reviews/queue.html", groups=groups, total=total, done=done, now=utcnow())
+    now = utcnow()
+    return render_template("reviews/queue.html", groups=groups, total=total, done=done, now=now,
+                           bidding=queue.rounds_taking_bids(current_user, now))
 
 
 def _saved_values(assignment: Assignment) -> tuple[dict, dict]:

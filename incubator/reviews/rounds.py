@@ -14,7 +14,7 @@ from incubator.core import audit, ordering
 from incubator.core.errors import ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.reviews import rubrics
+from incubator.reviews import removal, rubrics
 from incubator.reviews.models import (Assignment, Criterion, CriterionScore, Decision, ReviewBid, ReviewRound,
                                       RoundReviewer)
 from incubator.reviews.states import ReviewStatus, RoundEntry
@@ -254,8 +254,7 @@ def remove_reviewer(review_round: ReviewRound, user_id: int, *, actor) -> int:
     doomed = list(db.session.scalars(sa.select(Assignment).where(
         Assignment.round_id == review_round.id, Assignment.reviewer_id == user_id,
         Assignment.status != ReviewStatus.submitted)))
-    for assignment in doomed:
-        db.session.delete(assignment)
+    doomed = removal.delete_unsubmitted(doomed)  # a review submitted meanwhile stays and counts
     name = row.user.name or row.user.email
     review_round.reviewers.remove(row)
     db.session.flush()

@@ -7,6 +7,7 @@ import pytest
 from incubator.accounts.models import Role
 from incubator.extensions import db
 from tests.readiness.conftest import open_assessment, rate
+from tests.reviews.leak_kit import assign_in_round
 
 
 @pytest.fixture
@@ -56,6 +57,7 @@ def test_staff_see_every_answer_set_with_names_and_notes(make_client, setup, clo
 
 
 def test_a_reviewer_sees_the_team_composite_only(make_client, setup, closed, reviewer):
+    assign_in_round(reviewer, setup.application)  # (only an assigned reviewer of an open round: reviews)
     client = make_client(reviewer)
     page = re.sub(r"\s+", " ", client.get(f"/readiness/assessments/{closed.id}").text)
     assert "Team composite" in page and "2.50" in page

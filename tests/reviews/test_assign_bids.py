@@ -9,6 +9,7 @@ from incubator.accounts.models import Role
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.reviews import assignment as services
+from incubator.reviews.bids import positions as bid_numbers
 from incubator.reviews.models import Conflict, ReviewBid
 from incubator.reviews.states import Bid, ConflictSource
 
@@ -46,13 +47,25 @@ def test_a_reviewer_saves_bids_and_changes_them(make_client, world):
     reviewer = world.reviewers[0]
     client = make_client(reviewer)
     url = f"/reviews/rounds/{world.round.id}/bids"
-    assert client.post(url, data={"bid-1": "interested", "bid-2": "not_interested", "bid-3": ""}).status_code == 302
     first, second, third = world.applications
+    number = bid_numbers(world.round)  # the neutral numbers the queue shows too
+    assert client.post(url, data={f"bid-{number[first.id]}": "interested", f"bid-{number[second.id]}": "not_interested",
+                                  f"bid-{number[third.id]}": ""}).status_code == 302
     assert bids(world) == {(first.id, reviewer.id): Bid.interested, (second.id, reviewer.id): Bid.not_interested}
-    assert client.post(url, data={"bid-1": "", "bid-2": "willing"}).status_code == 302
+    assert client.post(url, data={f"bid-{number[first.id]}": "", f"bid-{number[second.id]}": "willing"}).status_code == 302
     assert bids(world) == {(second.id, reviewer.id): Bid.willing}
     page = client.get(url)
-    assert re.search(r'name="bid-2" value="willing" id="bid-2-willing" checked', page.text)
+    n = number[second.id]
+    assert re.search(rf'name="bid-{n}" value="willing" id="bid-{n}-willing" checked', page.text)
+
+
+def test_the_bid_page_numbers_applications_as_the_queue_does_not_in_the_order_they_applied(make_client, world):
+    from incubator.reviews.blind import numbers
+
+    page = make_client(world.reviewers[0]).get(f"/reviews/rounds/{world.round.id}/bids").text
+    shown = re.findall(r"<h2>Application (\d+)</h2>", page)
+    assert sorted(int(n) for n in shown) == sorted(numbers(world.round)[a.id] for a in world.applications)
+    assert [int(n) for n in shown] == sorted(int(n) for n in shown)
 
 
 def test_bids_steer_the_automatic_assignment(world, staff):
@@ -72,8 +85,11 @@ def test_a_conflicted_application_is_left_off_the_bid_page(make_client, world):
     db.session.commit()
     client = make_client(reviewer)
     page = client.get(f"/reviews/rounds/{world.round.id}/bids")
-    assert re.findall(r"<h2>(Application \d+)</h2>", page.text) == ["Application 2", "Application 3"]
-    refused = client.post(f"/reviews/rounds/{world.round.id}/bids", data={"bid-1": "interested"})
+    number = bid_numbers(world.round)
+    assert sorted(re.findall(r"<h2>(Application \d+)</h2>", page.text)) == sorted(
+        f"Application {number[a.id]}" for a in world.applications[1:])
+    refused = client.post(f"/reviews/rounds/{world.round.id}/bids",
+                          data={f"bid-{number[world.applications[0].id]}": "interested"})
     assert refused.status_code == 422 and bids(world) == {}
 
 
@@ -112,3 +128,11 @@ def test_bids_are_refused_once_the_round_has_closed(make_client, world):
     assert "This round has closed" in client.get(f"/reviews/rounds/{world.round.id}/bids").text
     refused = client.post(f"/reviews/rounds/{world.round.id}/bids", data={"bid-1": "interested"})
     assert refused.status_code == 422 and bids(world) == {}
+
+
+def test_the_queue_offers_the_bid_page_of_a_round_before_anything_is_assigned(make_client, world, make_review_world,
+                                                                               org, staff):
+    page = make_client(world.reviewers[0]).get("/reviews/queue").text
+    assert f'href="/reviews/rounds/{world.round.id}/bids"' in page
+    other = make_review_world(org, staff, applications=1, reviewers=1)  # no bids in that round
+    assert f"/reviews/rounds/{other.round.id}/bids" not in make_client(other.reviewers[0]).get("/reviews/queue").text

@@ -142,3 +142,12 @@ def test_a_conflicted_assignment_is_not_counted_as_unfinished(closing):
                             source=ConflictSource.declared))
     db.session.commit()
     assert jobs.send_round_reminders() == 0
+
+
+def test_a_worker_serving_default_starts_the_reminder_sweep_and_a_mail_only_worker_does_not(app):
+    from incubator.core.jobs import queue, start_periodic
+
+    assert start_periodic(["mail"]) == []
+    assert queue("default").scheduled_job_registry.get_job_ids() == []
+    assert start_periodic(["mail", "default"]) == ["incubator.reviews.jobs.start_reminders"]
+    assert len(queue("default").scheduled_job_registry.get_job_ids()) == 1
