@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, redirect, url_for
+from flask import redirect, url_for
 from flask_login import current_user
 
 from incubator.accounts.models import User
@@ -27,26 +27,12 @@ from incubator.reviews import conflict_services, conflicts, entry
 from incubator.reviews.models import Assignment, Conflict, ReviewRound, RoundReviewer
 from incubator.reviews.states import ConflictSource
 
-# Where a reviewer goes once they may score, and their list of assignments: the first endpoint
-# that exists wins (the scoring and queue pages belong to other modules of the blueprint).
-SCORING_ENDPOINTS = ("reviews.score",)
-QUEUE_ENDPOINTS = ("reviews.reviewer_queue",)
-
-
-def _first_url(endpoints, **values) -> str | None:
-    for endpoint in endpoints:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, **values)
-    return None
-
-
 def scoring_url(assignment: Assignment) -> str:
-    return (_first_url(SCORING_ENDPOINTS, assignment_id=assignment.id)
-            or url_for("reviews.assignment_declare", assignment_id=assignment.id))
+    return url_for("reviews.score", assignment_id=assignment.id)
 
 
 def queue_url() -> str:
-    return _first_url(QUEUE_ENDPOINTS) or url_for("reviews.reviewer_profile")
+    return url_for("reviews.reviewer_queue")
 
 
 def pool_entry(review_round: ReviewRound, user) -> RoundReviewer | None:
