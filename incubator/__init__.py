@@ -88,14 +88,16 @@ def _import_models() -> None:
     from incubator.applications import models as _applications  # noqa: F401
     from incubator.challenges import models as _challenges  # noqa: F401
     from incubator.core import audit as _audit  # noqa: F401
+    from incubator.core import digests as _digests  # noqa: F401
     from incubator.core import mail as _mail  # noqa: F401
     from incubator.core import mail_templates as _mail_templates  # noqa: F401
     from incubator.core import notices as _notices  # noqa: F401
+    from incubator.incubation import models as _incubation  # noqa: F401
     from incubator.readiness import models as _readiness  # noqa: F401
     from incubator.reviews import models as _reviews  # noqa: F401
 
 
-DOMAINS = ("challenges", "applications", "readiness", "reviews")
+DOMAINS = ("challenges", "applications", "readiness", "reviews", "incubation")
 
 
 def _register_blueprints(app: Flask) -> None:

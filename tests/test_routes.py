@@ -72,7 +72,8 @@ def world(org, staff, make_user):
     db.session.commit()
     readiness = _readiness_world(org, challenge, application, lead)
     reviews = _reviews_world(org, challenge, application, make_user)
-    return {**readiness, **reviews, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+    incubation = _incubation_world(org, challenge, application, lead, make_user)
+    return {**readiness, **reviews, **incubation, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
             "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
             "attachment_id": application.attachments[0].id, "message_id": message.id,
             "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
@@ -116,6 +117,40 @@ def _reviews_world(org, challenge, application, make_user) -> dict:
             "assignment_id": assignment.id, "conflict_id": conflict.id, "decision_id": decision.id,
             "reviewer_id": reviewer.id,
             "key": "review.decision.select"}
+
+
+def _incubation_world(org, challenge, application, lead, make_user) -> dict:
+    """A cohort with a coach and the team in it: its plan, a file of evidence, a stakeholder entry,
+    a coaching session, the organisation's template, a school."""
+    from datetime import date
+
+    from incubator.accounts.models import Membership
+    from incubator.incubation import plans
+    from incubator.incubation.models import (CoachingSession, Cohort, CohortCoach, CohortTeam, Evidence, School,
+                                             StakeholderEntry)
+
+    coach = make_user("cam@example.org", name="Cam Coach")
+    db.session.add(Membership(user=coach, organisation=org, role=Role.coach))
+    cohort = Cohort(organisation=org, challenge=challenge, name="Spring cohort", starts_on=date(2027, 1, 4))
+    cohort.coaches.append(CohortCoach(user=coach))
+    cohort_team = CohortTeam(cohort=cohort, application=application, team_id=application.team_id)
+    db.session.add_all([cohort, cohort_team])
+    db.session.flush()
+    template = plans.template_of(org)
+    milestone = plans.make_plan(cohort_team, template, cohort.starts_on, org.timezone)[0]
+    evidence = Evidence(milestone=milestone, kind="file", original_filename="plan.pdf",
+                        stored_name=secrets.token_hex(20), content_type="application/pdf", size_bytes=10,
+                        sha256="0" * 64, added_by_id=lead.id)
+    entry = StakeholderEntry(cohort_team=cohort_team, group="parents", held_on=date(2027, 1, 20), method="survey",
+                             participants=12, takeaways="Longer day", created_by_id=lead.id)
+    coaching = CoachingSession(cohort_team=cohort_team, coach_id=coach.id, held_on=date(2027, 1, 21),
+                               duration_minutes=60, topics="Budget")
+    school = School(organisation_id=org.id, team_id=application.team_id, name="Bayou School", grades="K-5")
+    db.session.add_all([evidence, entry, coaching, school])
+    db.session.commit()
+    return {"cohort_id": cohort.id, "cohort_team_id": cohort_team.id, "milestone_id": milestone.id,
+            "evidence_id": evidence.id, "entry_id": entry.id, "coaching_id": coaching.id,
+            "template_milestone_id": template[0].id, "school_id": school.id, "coach_id": coach.id}
 
 
 def _fill(rule, ids, missing=False):

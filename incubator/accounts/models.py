@@ -17,10 +17,12 @@ class Role(StrEnum):
     program_staff = "program_staff"
     finance = "finance"
     reviewer = "reviewer"
+    coach = "coach"  # coaches incubation teams (the cohorts they are named on)
 
     @property
     def label(self) -> str:
-        return {"program_staff": "Program staff", "finance": "Finance", "reviewer": "Reviewer"}[self.value]
+        return {"program_staff": "Program staff", "finance": "Finance", "reviewer": "Reviewer",
+                "coach": "Coach"}[self.value]
 
 
 def hash_password(password: str) -> str:

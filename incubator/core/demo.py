@@ -17,6 +17,7 @@ PEOPLE = [
     ("reviewer1@example.org", "Rae Reviewer", Role.reviewer, False),
     ("reviewer2@example.org", "Robin Reviewer", Role.reviewer, False),
     ("reviewer3@example.org", "Reese Reviewer", Role.reviewer, False),
+    ("coach@example.org", "Cam Coach", Role.coach, False),
     ("lead@example.org", "Lee Lead", None, False),
     ("member@example.org", "Mo Member", None, False),
     ("applicant@example.org", "Ari Applicant", None, False),

@@ -1,0 +1,57 @@
+"""How the incubation domain's audit events read (see incubator/core/audit_words.py)."""
+import sqlalchemy as sa
+from flask import url_for
+
+from incubator.applications.models import Application, Team
+from incubator.core.audit_words import Named, names, phrases
+from incubator.extensions import db
+from incubator.incubation.models import Cohort, CohortTeam, Milestone, School
+
+
+@names("Cohort")
+def _cohorts(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(sa.select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids)))
+    return {i: Named(name, url_for("incubation.cohort", cohort_id=i)) for i, name in rows}
+
+
+def _team_label(school: str, team: str) -> str:
+    return f"{school} ({team})" if school and school != team else team
+
+
+@names("CohortTeam")
+def _cohort_teams(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(
+        sa.select(CohortTeam.id, Application.school_name, Team.name, Cohort.name)
+        .join(Application, Application.id == CohortTeam.application_id).join(Team, Team.id == CohortTeam.team_id)
+        .join(Cohort, Cohort.id == CohortTeam.cohort_id).where(CohortTeam.id.in_(ids)))
+    return {i: Named(f"{_team_label(school, team)} in {cohort}", url_for("incubation.team", cohort_team_id=i))
+            for i, school, team, cohort in rows}
+
+
+@names("Milestone")
+def _milestones(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(
+        sa.select(Milestone.id, Milestone.title, Application.school_name, Team.name)
+        .join(CohortTeam, CohortTeam.id == Milestone.cohort_team_id)
+        .join(Application, Application.id == CohortTeam.application_id).join(Team, Team.id == CohortTeam.team_id)
+        .where(Milestone.id.in_(ids)))
+    return {i: Named(f"\u201c{title}\u201d of {_team_label(school, team)}",
+                     url_for("incubation.milestone", milestone_id=i)) for i, title, school, team in rows}
+
+
+@names("School")
+def _schools(ids: set[int]) -> dict[int, Named]:
+    rows = db.session.execute(sa.select(School.id, School.name).where(School.id.in_(ids)))
+    return {i: Named(name, url_for("incubation.school", school_id=i)) for i, name in rows}
+
+
+# ---- the foundation: cohorts made, milestones moved (cohorts.py, lifecycle.py) ---------------------
+phrases({
+    "incubation.cohort_created": "{actor} made the cohort {object} with {details[teams]} team(s)",
+    "incubation.team_added": "{actor} added {object}",
+    "incubation.milestone.submitted": "{actor} submitted {object}",
+    "incubation.milestone.resubmitted": "{actor} submitted {object} again",
+    "incubation.milestone.approved": "{actor} approved {object}",
+    "incubation.milestone.changes_requested": "{actor} asked for changes to {object}",
+    "incubation.milestone.reopened": "{actor} reopened {object}",
+})

@@ -1,0 +1,1 @@
+"""Demo data of incubation (registered with core.demo)."""

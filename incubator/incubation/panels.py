@@ -1,0 +1,1 @@
+"""Dashboard panels and navigation links of incubation (registered with core.dashboard)."""

@@ -1,0 +1,106 @@
+"""Dates of an incubation, as pure functions (no Flask, no database): when a milestone is due,
+whether it is overdue, which reminders are owed, the stakeholder rule, and the cohort's counts.
+
+A milestone is due on a day in the organisation's timezone: the cohort's start date plus the
+milestone's offset in days. It is due by the end of that day, so the moment stored (UTC) is the
+next local midnight; across a daylight-saving change that moment moves by an hour in UTC, and
+the team still sees the same date.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from incubator.incubation.states import REQUIRED_GROUPS, MilestoneStatus, StakeholderGroup
+
+# Reminder kinds, in the order they fall due: (kind, how long before the due moment).
+REMINDERS = (("due_in_7_days", timedelta(days=7)), ("due_in_1_day", timedelta(days=1)), ("overdue", timedelta(0)))
+REMINDER_LABELS = {"due_in_7_days": "due in 7 days", "due_in_1_day": "due tomorrow", "overdue": "overdue"}
+
+
+def _zone(tz_name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz_name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def due_on(starts_on: date, offset_days: int) -> date:
+    return starts_on + timedelta(days=offset_days)
+
+
+def due_moment(day: date, tz_name: str | None) -> datetime:
+    """The UTC moment a milestone due on local `day` becomes late: the local midnight after it."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone(tz_name))
+    return midnight.astimezone(timezone.utc)
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, kept to the month's last day (31 Aug + 6 months = 28 or 29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28, 31, 30, 31, 30,
+            31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+def is_overdue(status: MilestoneStatus, due_at: datetime | None, now: datetime) -> bool:
+    """Late: still the team's to hand in (not submitted, or sent back) and past its due moment."""
+    return due_at is not None and MilestoneStatus(status).is_open and now >= due_at
+
+
+def reminders_owed(status: MilestoneStatus, due_at: datetime | None, now: datetime) -> list[str]:
+    """The reminder kinds whose time has come for this milestone (the sweep sends each once).
+
+    Only the latest that applies is owed: a milestone created already overdue is not also told
+    it is "due in 7 days"."""
+    if due_at is None or not MilestoneStatus(status).is_open:
+        return []
+    due = [kind for kind, before in REMINDERS if now >= due_at - before]
+    return due[-1:]
+
+
+def missing_groups(entry_groups: Iterable[str]) -> list[StakeholderGroup]:
+    """The required stakeholder groups with no entry yet, in the seed's order."""
+    have = {StakeholderGroup(g) for g in entry_groups}
+    return [g for g in REQUIRED_GROUPS if g not in have]
+
+
+def coverage(entries: Iterable[tuple[str, int]]) -> dict[StakeholderGroup, tuple[int, int]]:
+    """Per group (every group, in order): (entries, participants) from (group, participants) pairs."""
+    out = {g: (0, 0) for g in StakeholderGroup}
+    for group, participants in entries:
+        sessions, people = out[StakeholderGroup(group)]
+        out[StakeholderGroup(group)] = (sessions + 1, people + (participants or 0))
+    return out
+
+
+def coaching_hours(minutes: Iterable[int]) -> float:
+    return round(sum(m or 0 for m in minutes) / 60, 2)
+
+
+@dataclass(frozen=True)
+class Counts:
+    on_time: int
+    overdue: int
+    awaiting_review: int
+    approved: int
+    total: int
+
+
+def counts(cells: Iterable[tuple[MilestoneStatus, datetime | None]], now: datetime) -> Counts:
+    """The grid's headline: of (status, due_at) pairs, how many are on time (open and not late),
+    overdue, awaiting review (submitted) and approved."""
+    on_time = overdue = awaiting = approved = total = 0
+    for status, due_at in cells:
+        status = MilestoneStatus(status)
+        total += 1
+        if status == MilestoneStatus.approved:
+            approved += 1
+        elif status == MilestoneStatus.submitted:
+            awaiting += 1
+        elif is_overdue(status, due_at, now):
+            overdue += 1
+        else:
+            on_time += 1
+    return Counts(on_time=on_time, overdue=overdue, awaiting_review=awaiting, approved=approved, total=total)

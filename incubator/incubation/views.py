@@ -1,0 +1,9 @@
+"""The incubation blueprint. Its routes live in one module per concern, each adding to `bp`."""
+from flask import Blueprint
+
+bp = Blueprint("incubation", __name__, url_prefix="/incubation")
+
+# Imported for their routes (each module decorates `bp`).
+from incubator.incubation import cohort_views  # noqa: E402,F401  (the grid and a team's page)
+from incubator.incubation import milestone_views  # noqa: E402,F401  (milestones, evidence, decisions)
+from incubator.incubation import outcome_views  # noqa: E402,F401  (outcomes, schools)
