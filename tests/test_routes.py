@@ -36,6 +36,7 @@ NO_ID = {
 }
 NO_ID |= {"/reviews/profile"}  # conflicts: the reviewer profile (any reviewer; others 404)
 NO_ID |= {"/reviews/queue"}  # scoring
+NO_ID |= {"/incubation/", "/account/notifications"}  # incubation: the cohorts a person may see; notice settings
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
                     "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}

@@ -125,3 +125,6 @@ def outbox_resend(message_id: int):
         db.session.commit()
         flash(f"The message to {message.recipient} is queued again.", "success")
     return redirect(url_for("core.outbox_message", message_id=message.id))
+
+
+from incubator.core import notification_views  # noqa: E402,F401  (the notification settings page)
