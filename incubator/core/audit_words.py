@@ -181,6 +181,10 @@ def _plain(value) -> str:
 # ---- core's own: the mail outbox ---------------------------------------------------------------
 
 phrases({"mail.resend_requested": "{actor} asked for {object} to be sent again"})
+phrases({  # an organisation's mail templates (core/mail_templates)
+    "mail_template.updated": "{actor} edited the email \u201c{details[label]}\u201d of {object}",
+    "mail_template.reset": "{actor} reset the email \u201c{details[label]}\u201d of {object} to the default wording",
+})
 
 
 @names("OutboxMessage")

@@ -58,3 +58,8 @@ class BaseForm(FlaskForm):
             if isinstance(field, StringField) and not isinstance(field, TextAreaField):
                 extra.setdefault(name, []).append(single_line)
         return super().validate(extra_validators=extra)
+
+
+
+class CsrfForm(BaseForm):
+    """Only the CSRF token: for buttons (remove, move, reset) posted on their own."""

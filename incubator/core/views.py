@@ -128,3 +128,4 @@ def outbox_resend(message_id: int):
 
 
 from incubator.core import notification_views  # noqa: E402,F401  (the notification settings page)
+from incubator.core import mail_template_views  # noqa: E402,F401  (an organisation's mail templates)

@@ -5,7 +5,7 @@ import re
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from incubator.core.forms import BaseForm, single_line, strip
+from incubator.core.forms import BaseForm, CsrfForm, single_line, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.readiness.models import LEVELS
 from incubator.readiness.states import Requirement
 
@@ -19,8 +19,6 @@ def no_direction_overrides(form, field):
 NOTE_MAX = 5000
 
 
-class CsrfForm(BaseForm):
-    """Only the CSRF token: for buttons (close, remove, move) and the rating grid."""
 
 
 class OpenAssessmentForm(BaseForm):

@@ -9,13 +9,11 @@ from incubator.core.audit_words import Named, names, phrases
 from incubator.extensions import db
 from incubator.reviews.models import Assignment, Decision, ReviewRound
 
-# ---- decisions and the organisations' mail templates (reviews/decisions, core/mail_templates) ----
+# ---- decisions (reviews/decisions) ----
 
 phrases({
     "review.decided": "{actor} decided {object} in {details[round]}: {from} to {to}",
     "review.decision_updated": "{actor} changed the rationale of the decision on {object}",
-    "mail_template.updated": "{actor} edited the email \u201c{details[label]}\u201d of {object}",
-    "mail_template.reset": "{actor} reset the email \u201c{details[label]}\u201d of {object} to the default wording",
 })
 
 

@@ -1,11 +1,10 @@
-"""Forms of decisions and of an organisation's mail templates."""
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+"""Forms of decisions."""
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
 import re
 
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from incubator.applications.states import Status
-from incubator.core import mail_templates
 from incubator.core.forms import BaseForm, strip
 from incubator.reviews.decisions import BATCH_MAX, RATIONALE_MAX
 from incubator.reviews.states import Outcome
@@ -46,18 +45,3 @@ class BatchForm(BaseForm):
         Optional(), NumberRange(min=1, max=BATCH_MAX, message=f"Give a number from 1 to {BATCH_MAX:,}.")])
     confirmed = HiddenField()
     confirm_over_slots = BooleanField("Select anyway, beyond the challenge's slots")
-
-
-class MailTemplateForm(BaseForm):
-    subject = StringField("Subject", filters=[strip], validators=[
-        InputRequired(message="Write a subject."),
-        Length(max=mail_templates.SUBJECT_MAX,
-               message=f"The subject is at most {mail_templates.SUBJECT_MAX} characters.")])
-    body = TextAreaField("Message", validators=[
-        InputRequired(message="Write the message."),
-        Length(max=mail_templates.BODY_MAX, message=f"The message is at most {mail_templates.BODY_MAX:,} characters.")],
-        render_kw={"rows": 14})
-
-
-class CsrfForm(BaseForm):
-    """Only the CSRF token (reset to default)."""

@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, 
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from incubator.challenges.forms import LOCAL_FORMAT, FiniteDecimalField
-from incubator.core.forms import BaseForm, strip
+from incubator.core.forms import BaseForm, CsrfForm, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.reviews import rounds, rubrics
 from incubator.reviews.models import MAX_SCALE_POINTS
 from incubator.reviews.states import RoundEntry
@@ -13,10 +13,6 @@ from incubator.reviews.states import RoundEntry
 RUBRIC_CHOICES = [("default", "The default rubric (ten criteria from the Next Generation Learning Challenges)"),
                   ("empty", "An empty rubric: I will add the criteria"),
                   ("copy", "A copy of another round's rubric")]
-
-
-class CsrfForm(BaseForm):
-    """Only the CSRF token: for the buttons (move, remove, use the default rubric)."""
 
 
 class RoundForm(BaseForm):

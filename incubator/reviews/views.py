@@ -12,4 +12,3 @@ from incubator.reviews import (  # noqa: E402,F401
     reviewer_views,
     round_views,
 )
-from incubator.reviews import template_views  # noqa: E402,F401  (an organisation's mail templates)

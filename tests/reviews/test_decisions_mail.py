@@ -82,11 +82,11 @@ def staff_client(make_client, staff):
 
 
 def _url(org, key=SELECT):
-    return f"/reviews/organisations/{org.id}/mail-templates/{key}"
+    return f"/organisations/{org.id}/mail-templates/{key}"
 
 
 def test_staff_list_edit_preview_and_reset_a_template(org, staff_client):
-    listing = staff_client.get(f"/reviews/organisations/{org.id}/mail-templates")
+    listing = staff_client.get(f"/organisations/{org.id}/mail-templates")
     assert listing.status_code == 200 and "Decision: selected" in listing.text and "Default" in listing.text
     page = staff_client.get(_url(org))
     assert page.status_code == 200 and "{rationale}" in page.text and "Congratulations, {team}" in page.text
@@ -100,7 +100,7 @@ def test_staff_list_edit_preview_and_reset_a_template(org, staff_client):
     row = db.session.scalar(sa.select(MailTemplate))
     assert (row.organisation_id, row.key, row.subject, row.body) == (org.id, SELECT, "Yes, {team}!", "Dear {team}.")
     assert _count(AuditEvent, AuditEvent.action == "mail_template.updated") == 1
-    assert "Edited" in staff_client.get(f"/reviews/organisations/{org.id}/mail-templates").text
+    assert "Edited" in staff_client.get(f"/organisations/{org.id}/mail-templates").text
     reset = staff_client.post(_url(org), data={"action": "reset"})
     assert reset.status_code == 302 and _count(MailTemplate) == 0
     assert _count(AuditEvent, AuditEvent.action == "mail_template.reset") == 1
@@ -139,7 +139,7 @@ def test_the_template_pages_are_for_the_organisations_staff_only(org, make_clien
                                                                grant_role, client, applicant, staff):
     other = make_org("Elsewhere")
     their_staff = grant_role(make_user("theirs@example.org"), other, "program_staff")
-    urls = [f"/reviews/organisations/{org.id}/mail-templates", _url(org)]
+    urls = [f"/organisations/{org.id}/mail-templates", _url(org)]
     for person in (their_staff, reviewer, applicant):
         c = make_client(person)
         for url in urls:
@@ -150,9 +150,9 @@ def test_the_template_pages_are_for_the_organisations_staff_only(org, make_clien
         assert client.get(url).status_code == 404  # signed out
     assert _count(MailTemplate) == 0
     mine = make_client(staff)
-    assert mine.get(f"/reviews/organisations/{other.id}/mail-templates").status_code == 404
+    assert mine.get(f"/organisations/{other.id}/mail-templates").status_code == 404
     assert mine.get(_url(org, "no.such.kind")).status_code == 404
-    assert mine.get(f"/reviews/organisations/{2**31 - 7}/mail-templates").status_code == 404
+    assert mine.get(f"/organisations/{2**31 - 7}/mail-templates").status_code == 404
 
 
 def test_the_team_gets_the_organisations_edited_wording(review_world, org, staff_client, mailbox, run_jobs):

@@ -125,7 +125,7 @@ def test_the_rubric_page_previews_every_point_as_reviewers_see_it(staff_client, 
     hrefs = re.findall(r'href="([^"]+)"', buttons)
     assert hrefs and all(h.startswith(f"/reviews/rounds/{review_world.round.id}/") for h in hrefs
                          if "/mail-templates" not in h), hrefs
-    assert f'href="/reviews/organisations/{review_world.challenge.organisation_id}/mail-templates"' in buttons
+    assert f'href="/organisations/{review_world.challenge.organisation_id}/mail-templates"' in buttons
 
 
 def test_a_criterion_is_added_edited_and_moved_over_http(staff_client, review_world):

@@ -1,14 +1,33 @@
-"""An organisation's mail templates: program staff list them, edit one (with a preview filled
-with sample values) or reset it to the portal's default. Anyone else gets 404."""
+"""An organisation's mail templates (core.mail_templates: every domain registers the kinds it
+sends): program staff list them, edit one (with a preview filled with sample values) or reset it
+to the portal's default. Anyone else gets 404."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from incubator.accounts.models import Organisation
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from incubator.accounts.models import Organisation, Role
 from incubator.core import mail_templates
+from incubator.core.forms import BaseForm, CsrfForm, strip
+from incubator.core.views import core_bp as bp
 from incubator.extensions import db
-from incubator.reviews.decision_forms import CsrfForm, MailTemplateForm
-from incubator.reviews.permissions import staff_of
-from incubator.reviews.views import bp
+
+
+class MailTemplateForm(BaseForm):
+    subject = StringField("Subject", filters=[strip], validators=[
+        InputRequired(message="Write a subject."),
+        Length(max=mail_templates.SUBJECT_MAX,
+               message=f"The subject is at most {mail_templates.SUBJECT_MAX} characters.")])
+    body = TextAreaField("Message", validators=[
+        InputRequired(message="Write the message."),
+        Length(max=mail_templates.BODY_MAX, message=f"The message is at most {mail_templates.BODY_MAX:,} characters.")],
+        render_kw={"rows": 14})
+
+
+def staff_of(user, organisation_id: int) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (user.is_admin or user.has_role(organisation_id, Role.program_staff)))
 
 
 def _organisation_or_404(org_id: int) -> Organisation:
@@ -25,11 +44,11 @@ def mail_templates_list(org_id: int):
     saved = {row.key: row for row in db.session.scalars(
         db.select(mail_templates.MailTemplate).filter_by(organisation_id=organisation.id))}
     kinds = sorted(mail_templates.KINDS.values(), key=lambda k: k.key)
-    return render_template("reviews/mail_templates.html", organisation=organisation, kinds=kinds, saved=saved)
+    return render_template("core/mail_templates.html", organisation=organisation, kinds=kinds, saved=saved)
 
 
 def _page(organisation, kind, form, status=200, preview=None):
-    return render_template("reviews/mail_template.html", organisation=organisation, kind=kind, form=form,
+    return render_template("core/mail_template.html", organisation=organisation, kind=kind, form=form,
                            saved=mail_templates.saved_template(organisation.id, kind.key), preview=preview,
                            reset_form=CsrfForm()), status
 
