@@ -1,6 +1,7 @@
 """The team's incubation page: the timeline in due order with today's place, stakeholder
 coverage (chart and table), coaching hours, readiness growth across the checkpoints, the
 outcome; who may see it; statements independent of the number of milestones and entries."""
+import html
 import re
 from datetime import date, timedelta
 
@@ -25,8 +26,8 @@ def _session(cohort_team, coach, minutes, held_on):
                                    duration_minutes=minutes, topics="Budget"))
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_the_team_sees_its_timeline_in_due_order_with_today_marked(incubation, make_client):
