@@ -13,7 +13,7 @@ from incubator.core.errors import NotAllowed, ValidationFailed
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.incubation import checkpoints
-from incubator.incubation.models import Checkpoint, CohortTeam
+from incubator.incubation.models import Checkpoint
 from incubator.incubation.states import CohortTeamStatus
 from incubator.readiness.models import Assessment
 from incubator.readiness.states import AssessmentStatus

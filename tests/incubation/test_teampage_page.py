@@ -6,7 +6,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from incubator.accounts.models import Role
 from incubator.core.timeutil import utcnow
