@@ -5,9 +5,9 @@ Decisions (documented for the lead):
 
 - **Intake is read, not written.** A team's Intake is the Checkpoint row labelled "Intake" if
   there is one; otherwise its application's earliest assessment not tied to another of its
-  checkpoints and not named after a later checkpoint (the one the team took when it applied). Nothing is written when a page is viewed,
-  and staff have nothing to remember to do; opening "Intake" for a team that already has such
-  an assessment is refused with its name.
+  checkpoints and not named after a later checkpoint (the one the team took when it applied).
+  Nothing is written when a page is viewed, and staff have nothing to remember to do; opening
+  "Intake" for a team that already has such an assessment is refused with its name.
 - **An existing retake with the checkpoint's name is tied, not duplicated.** When a team's lead
   already opened a "Month 3" assessment on the readiness page, opening the checkpoint ties that
   one instead of asking the team to rate twice.

@@ -243,3 +243,24 @@ def test_the_readiness_page_statements_do_not_grow_with_teams(make_incubation_wo
         return count_statements(lambda: client.get(url))
 
     assert count(2) == count(6)
+
+
+def test_two_staff_opening_at_once_the_second_is_told_and_nothing_is_half_saved(incubation, make_client,
+                                                                                monkeypatch):
+    use_readiness(incubation)
+    # The other staff member's request committed Month 3 for the second team after this one read the
+    # checkpoints (the read is made to miss it): the unique checkpoint refuses the second tie.
+    theirs = assessment(incubation, 1, "Month 3", summary(incubation, 2.0), checkpoint=True)
+    before = len(_assessments(incubation))
+    real = checkpoints.takes_for
+    monkeypatch.setattr(checkpoints, "takes_for",
+                        lambda teams: {ct.id: checkpoints.TeamTakes(ct.id, {label: checkpoints.Take(label)
+                                                                             for label in ("Intake", "Month 3",
+                                                                                           "Month 6")})
+                                       for ct in teams})
+    response = _open(make_client(incubation.staff), incubation.cohort)
+    monkeypatch.setattr(checkpoints, "takes_for", real)
+    assert response.status_code == 409
+    assert "Someone opened checkpoints for this cohort a moment ago: nothing was changed." in _text(response.text)
+    assert len(_assessments(incubation)) == before  # the first team's new assessment was not kept either
+    assert _tied(incubation) == {(incubation.teams[1].id, "Month 3"): theirs.id}

@@ -10,6 +10,7 @@ import pytest
 from incubator.accounts.models import Role
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
+from incubator.incubation import team_page
 from incubator.incubation.models import CoachingSession, Milestone, StakeholderEntry
 from incubator.incubation.states import IncubationOutcome, MilestoneStatus
 from tests.incubation.teampage_helpers import assessment, summary, use_readiness
@@ -187,3 +188,17 @@ def test_statements_do_not_grow_with_milestones_or_entries(incubation, make_clie
     db.session.commit()
     after = count_statements(lambda: client.get(url))
     assert after == before
+
+
+@pytest.mark.parametrize("today, words, number", [
+    (date(2026, 8, 31), "Starts in 1 day", None),
+    (date(2026, 8, 20), "Starts in 12 days", None),
+    (date(2026, 9, 1), "Week 1 of 26", 1),
+    (date(2026, 9, 7), "Week 1 of 26", 1),
+    (date(2026, 9, 8), "Week 2 of 26", 2),
+    (date(2027, 2, 28), "Week 26 of 26", 26),  # the last day (1 Sep + 6 months = 1 Mar)
+    (date(2027, 3, 1), "Ended", None),
+])
+def test_where_the_cohort_stands(today, words, number):
+    week = team_page.Week(date(2026, 9, 1), date(2027, 3, 1), today)  # 181 days: 26 weeks, the last one short
+    assert (week.words, week.number) == (words, number)
