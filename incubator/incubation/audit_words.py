@@ -55,3 +55,9 @@ phrases({
     "incubation.milestone.changes_requested": "{actor} asked for changes to {object}",
     "incubation.milestone.reopened": "{actor} reopened {object}",
 })
+
+
+# ---- teampage: readiness checkpoints tied to a team's place in a cohort (checkpoints.py) ----------
+phrases({
+    "incubation.checkpoint.tied": "{actor} tied the {details[label]} readiness checkpoint to {object}",
+})
