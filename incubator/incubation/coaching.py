@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, has_request_context
 from sqlalchemy.orm import joinedload, selectinload
 
+from incubator.accounts.services import external_url
 from incubator.core import audit, digests, permissions
 from incubator.core.errors import DomainError
 from incubator.extensions import db
@@ -46,7 +47,13 @@ def _touch(cohort_team: CohortTeam, activity: str, now: datetime) -> None:
 
 
 def _page_url(cohort_team: CohortTeam, coaching: CoachingSession) -> str:
-    return url_for("incubation.coaching", cohort_team_id=cohort_team.id, _external=True) + f"#session-{coaching.id}"
+    """The session on the team's coaching log, on the public address (a request or not: the demo seeder)."""
+    if has_request_context():
+        path = external_url("incubation.coaching", cohort_team_id=cohort_team.id)
+    else:
+        with current_app.test_request_context():
+            path = external_url("incubation.coaching", cohort_team_id=cohort_team.id)
+    return f"{path}#session-{coaching.id}"
 
 
 def log_session(cohort_team: CohortTeam, *, coach, now: datetime, **values) -> CoachingSession:

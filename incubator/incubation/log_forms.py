@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from incubator.core.forms import BaseForm, strip
 from incubator.incubation.states import InputMethod, StakeholderGroup
@@ -72,7 +72,7 @@ class _DatedForm(BaseForm):
 
 
 def _long_text(label: str, *, required: str | None = None, description: str = "", rows: int = 4):
-    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=TEXT_MAX, message=f"At most {TEXT_MAX:,} characters."))
     return TextAreaField(label, filters=[strip], validators=validators, description=description,
                          render_kw={"rows": rows, "maxlength": TEXT_MAX})

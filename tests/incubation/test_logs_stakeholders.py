@@ -293,6 +293,7 @@ def test_a_team_that_left_the_cohort_reads_its_log_but_cannot_change_it(incubati
     ("held_on", "next tuesday", "Type the date as year-month-day"),
     ("held_on", "2026-02-30", "Type the date as year-month-day"),
     ("takeaways", "", "Write down what you learned."),
+    ("takeaways", "   ", "Write down what you learned."),
     ("takeaways", "x" * 5001, "At most 5,000 characters."),
     ("design_changes", "y" * 5001, "At most 5,000 characters."),
     ("takeaways", "Fine\x00words", "control characters"),
