@@ -19,7 +19,7 @@ from incubator.extensions import db
 from incubator.incubation import lifecycle, schedule
 from incubator.incubation.models import CoachingReply, CoachingSession, CohortTeam
 from incubator.incubation.permissions import on_team
-from incubator.incubation.stakeholders import ChangedMeanwhile, TeamNotActive, check_date, fingerprint
+from incubator.incubation.stakeholders import TeamNotActive, check_date, fingerprint, lock
 from incubator.incubation.states import MilestoneKind
 
 FIELDS = ("held_on", "duration_minutes", "topics", "next_steps")
@@ -101,9 +101,7 @@ def edit_session(coaching: CoachingSession, *, actor, now: datetime, seen: str |
     _require_active(coaching.cohort_team)
     permissions.require(actor, "edit", coaching)
     values = _check(values, coaching.cohort_team, now)
-    db.session.refresh(coaching, with_for_update=True)
-    if seen and seen != fingerprint_of(coaching):
-        raise ChangedMeanwhile("session")
+    lock(coaching, seen, fingerprint_of, "session")
     changed = sorted(name for name, value in values.items() if getattr(coaching, name) != value)
     if not changed:
         return

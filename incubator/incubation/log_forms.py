@@ -79,7 +79,8 @@ def _long_text(label: str, *, required: str | None = None, description: str = ""
 
 
 class StakeholderEntryForm(_DatedForm):
-    group = ChoiceField("Stakeholder group", choices=[("", "Choose a group")] + [(g.value, g.label) for g in StakeholderGroup],
+    group = ChoiceField("Stakeholder group",
+                        choices=[("", "Choose a group")] + [(g.value, g.label) for g in StakeholderGroup],
                         refusal="Choose one of the groups in the list.",
                         validators=[InputRequired(message="Choose the group you heard from.")])
     held_on = LocalDateField("Date", validators=[InputRequired(message="Give the date of the session."), date_between],

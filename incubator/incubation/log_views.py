@@ -16,7 +16,7 @@ from incubator.incubation import coaching as coaching_log
 from incubator.incubation import stakeholders as stakeholder_log
 from incubator.incubation.log_forms import CoachingSessionForm, CsrfForm, ReplyForm, StakeholderEntryForm, duration_text
 from incubator.incubation.models import CoachingSession, CohortTeam, StakeholderEntry
-from incubator.incubation.states import MilestoneKind, StakeholderGroup
+from incubator.incubation.states import REQUIRED_GROUPS, MilestoneKind, StakeholderGroup
 from incubator.incubation.views import bp
 
 PER_PAGE = 50
@@ -75,9 +75,10 @@ def _stakeholders_page(cohort_team: CohortTeam, form=None, status: int = 200):
     milestones = [m for m in cohort_team.milestones if m.kind == MilestoneKind.community_input]
     return render_template(
         "incubation/logs_stakeholders.html", cohort_team=cohort_team, coverage=coverage,
-        missing=stakeholder_log.missing_of(coverage), milestones=milestones, groups_in_words=stakeholder_log.groups_in_words,
+        missing=stakeholder_log.missing_of(coverage), milestones=milestones,
+        groups_in_words=stakeholder_log.groups_in_words,
         page=paginate(stakeholder_log.entries(cohort_team, group), per_page=PER_PAGE), group=group,
-        form=form if can_add else None, can_edit=can_add, csrf_form=CsrfForm()), status
+        form=form if can_add else None, can_edit=can_add, required=REQUIRED_GROUPS), status
 
 
 @bp.get("/teams/<int:cohort_team_id>/stakeholders")
@@ -111,8 +112,8 @@ def _entry_page(cohort_team: CohortTeam, entry: StakeholderEntry, form=None, sta
     if form is None:
         form = _dated(StakeholderEntryForm, cohort_team, formdata=None, obj=entry,
                       data={"fingerprint": stakeholder_log.fingerprint_of(entry)})
-    return render_template("incubation/logs_stakeholder_edit.html", cohort_team=cohort_team, entry=entry, form=form,
-                           csrf_form=CsrfForm()), status
+    return render_template("incubation/logs_stakeholder_edit.html", cohort_team=cohort_team, entry=entry,
+                           form=form), status
 
 
 def _editable_entry(cohort_team_id: int, entry_id: int) -> tuple[CohortTeam, StakeholderEntry]:
@@ -141,7 +142,10 @@ def stakeholder_edit(cohort_team_id: int, entry_id: int):
                                    **form.values())
     except stakeholder_log.ChangedMeanwhile as error:
         _refused(error)
-        return _entry_page(cohort_team, db.session.get(StakeholderEntry, entry.id), status=409)
+        current = db.session.get(StakeholderEntry, entry.id)
+        if current is None:  # deleted meanwhile
+            return redirect(url_for(".stakeholders", cohort_team_id=cohort_team.id))
+        return _entry_page(cohort_team, current, status=409)
     except DomainError as error:
         _refused(error)
         return _entry_page(cohort_team, entry, form, 422)
@@ -229,7 +233,7 @@ def _session_page(cohort_team, coaching, form=None, status: int = 200):
                       data={"fingerprint": coaching_log.fingerprint_of(coaching),
                             "duration": duration_text(coaching.duration_minutes)})
     return render_template("incubation/logs_coaching_edit.html", cohort_team=cohort_team, coaching=coaching,
-                           form=form, csrf_form=CsrfForm()), status
+                           form=form), status
 
 
 @bp.route("/teams/<int:cohort_team_id>/coaching/<int:coaching_id>/edit", methods=["GET", "POST"])
@@ -248,7 +252,10 @@ def coaching_edit(cohort_team_id: int, coaching_id: int):
                                   **form.values())
     except stakeholder_log.ChangedMeanwhile as error:
         _refused(error)
-        return _session_page(cohort_team, db.session.get(CoachingSession, coaching.id), status=409)
+        current = db.session.get(CoachingSession, coaching.id)
+        if current is None:  # deleted meanwhile
+            return redirect(url_for(".coaching", cohort_team_id=cohort_team.id))
+        return _session_page(cohort_team, current, status=409)
     except DomainError as error:
         _refused(error)
         return _session_page(cohort_team, coaching, form, 422)

@@ -9,6 +9,7 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import InvalidRequestError
 
 from incubator.core import audit, permissions
 from incubator.core.errors import DomainError
@@ -36,7 +37,7 @@ class DateOutOfRange(DomainError):
 class ChangedMeanwhile(DomainError):
     def __init__(self, what: str = "entry"):
         super().__init__(f"Someone else changed this {what} while you were editing it. "
-                         "Your changes were not saved: here is the entry as it is now.")
+                         f"Your changes were not saved: here is the {what} as it is now.")
 
 
 def date_range(cohort_team: CohortTeam, now: datetime) -> tuple[date, date]:
@@ -103,11 +104,15 @@ def add_entry(cohort_team: CohortTeam, *, actor, now: datetime, **values) -> Sta
     return entry
 
 
-def _lock(entry: StakeholderEntry, seen: str | None) -> None:
-    """Reload the entry (locked until commit on PostgreSQL) and refuse if it changed since `seen`."""
-    db.session.refresh(entry, with_for_update=True)
-    if seen and seen != fingerprint_of(entry):
-        raise ChangedMeanwhile()
+def lock(obj, seen: str | None, current, what: str = "entry") -> None:
+    """Reload `obj` (locked until commit on PostgreSQL); refuse if it changed since the actor saw
+    the version with fingerprint `seen`, or is gone."""
+    try:
+        db.session.refresh(obj, with_for_update=True)
+    except InvalidRequestError:  # deleted by another request since this one loaded it
+        raise ChangedMeanwhile(what) from None
+    if seen and seen != current(obj):
+        raise ChangedMeanwhile(what)
 
 
 def edit_entry(entry: StakeholderEntry, *, actor, now: datetime, seen: str | None = None, **values) -> None:
@@ -122,7 +127,7 @@ def edit_entry(entry: StakeholderEntry, *, actor, now: datetime, seen: str | Non
         raise TeamNotActive()
     permissions.require(actor, "edit", entry)
     values = _check(values, cohort_team, now)
-    _lock(entry, seen)
+    lock(entry, seen, fingerprint_of)
     changed = sorted(name for name, value in values.items() if getattr(entry, name) != value)
     if not changed:
         return

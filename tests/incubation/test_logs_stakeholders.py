@@ -123,9 +123,9 @@ def test_the_coverage_table_counts_entries_and_participants_per_group(incubation
     page = make_client(incubation.coach).get(url(incubation.teams[0])).text
     row = page[page.index(">Parents</a>"):]
     row = row[:row.index("</tr>")]
-    assert '<td class="num">2</td><td class="num">1,212</td>' in row and "Required · covered" in row
+    assert '<td class="num">2</td><td class="num">1,212</td>' in row and "Covered" in row
     school_leaders = page[page.index(">School leaders</a>"):]
-    assert "Required · missing" in school_leaders[:school_leaders.index("</tr>")]
+    assert "Missing (required)" in school_leaders[:school_leaders.index("</tr>")]
 
 
 def test_entries_are_newest_first_filtered_by_group_and_paginated_past_50(incubation, make_client):
@@ -349,3 +349,12 @@ def test_the_groups_in_words():
     assert stakeholders.groups_in_words([G.teachers, G.parents]) == "teachers and parents"
     assert stakeholders.groups_in_words([G.students, G.parents, G.school_leaders]) == \
         "students, parents and school leaders"
+
+
+def test_an_edit_of_an_entry_deleted_meanwhile_is_refused(incubation):
+    entry = add(incubation, group="teachers")
+    db.session.execute(sa.delete(StakeholderEntry).where(StakeholderEntry.id == entry.id))  # another request
+    with pytest.raises(stakeholders.ChangedMeanwhile):
+        stakeholders.edit_entry(entry, actor=incubation.lead(0), now=utcnow(), seen=None, group="parents",
+                                held_on=today(incubation), method="survey", participants=2, takeaways="Late",
+                                design_changes="")
