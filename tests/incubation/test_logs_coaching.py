@@ -127,13 +127,15 @@ def test_the_team_reads_sessions_newest_first_and_cannot_log_one(incubation, mak
 
 
 def test_staff_read_the_log(incubation, make_client):
-    log(incubation, topics="Charter timeline")
+    log(incubation, topics="Charter timeline", duration_minutes=60)
     page = make_client(incubation.staff).get(url(incubation.teams[0]))
     assert page.status_code == 200 and "Charter timeline" in page.text
+    assert "1 hour</strong> over <strong>1 session</strong>" in page.text
 
 
 def test_an_empty_log_says_who_writes_it(incubation, make_client):
-    assert "Your coach logs each session here" in make_client(incubation.lead(0)).get(url(incubation.teams[0])).text
+    page = make_client(incubation.lead(0)).get(url(incubation.teams[0])).text
+    assert "Your coach logs each session here" in page and "0 hours</strong> over <strong>0 sessions" in page
     assert "After each session, log what you talked about" in make_client(incubation.coach).get(
         url(incubation.teams[0])).text
 
