@@ -40,6 +40,11 @@ def _check(values: dict, cohort_team: CohortTeam, now: datetime) -> dict:
     return values
 
 
+def _require_active(cohort_team: CohortTeam) -> None:
+    if not cohort_team.is_active:
+        raise TeamNotActive()
+
+
 def _touch(cohort_team: CohortTeam, activity: str, now: datetime) -> None:
     for milestone in cohort_team.milestones:
         if milestone.kind == MilestoneKind.coaching:
@@ -83,11 +88,6 @@ def log_session(cohort_team: CohortTeam, *, coach, now: datetime, **values) -> C
                        reply_to=organisation.reply_to, now=now, person=person, coach=coach, coaching=coaching,
                        cohort_team=cohort_team, organisation=organisation, url=_page_url(cohort_team, coaching))
     return coaching
-
-
-def _require_active(cohort_team: CohortTeam) -> None:
-    if not cohort_team.is_active:
-        raise TeamNotActive()
 
 
 def edit_session(coaching: CoachingSession, *, actor, now: datetime, seen: str | None = None, **values) -> None:
