@@ -60,4 +60,14 @@ phrases({
 # ---- teampage: readiness checkpoints tied to a team's place in a cohort (checkpoints.py) ----------
 phrases({
     "incubation.checkpoint.tied": "{actor} tied the {details[label]} readiness checkpoint to {object}",
+# ---- logs: the stakeholder input log and the coaching log (stakeholders.py, coaching.py) ----------
+phrases({
+    "incubation.stakeholder_added": "{actor} logged a session with {details[group]} ({details[held_on]}) for {object}",
+    "incubation.stakeholder_edited": "{actor} edited the entry on {details[group]} ({details[held_on]}) of {object}",
+    "incubation.stakeholder_deleted": "{actor} deleted the entry on {details[group]} ({details[held_on]}) of {object}",
+    "incubation.coaching_logged": "{actor} logged a coaching session ({details[held_on]}, {details[minutes]} min) "
+                                  "with {object}",
+    "incubation.coaching_edited": "{actor} edited the coaching session of {details[held_on]} with {object}",
+    "incubation.coaching_deleted": "{actor} deleted the coaching session of {details[held_on]} with {object}",
+    "incubation.coaching_replied": "{actor} replied to a coaching session of {object}",
 })
