@@ -60,6 +60,9 @@ phrases({
 # ---- teampage: readiness checkpoints tied to a team's place in a cohort (checkpoints.py) ----------
 phrases({
     "incubation.checkpoint.tied": "{actor} tied the {details[label]} readiness checkpoint to {object}",
+})
+
+
 # ---- logs: the stakeholder input log and the coaching log (stakeholders.py, coaching.py) ----------
 phrases({
     "incubation.stakeholder_added": "{actor} logged a session with {details[group]} ({details[held_on]}) for {object}",
