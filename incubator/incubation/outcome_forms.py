@@ -2,7 +2,7 @@
 import re
 
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from incubator.core.forms import BaseForm, is_plain_id, strip
 from incubator.incubation.outcomes import RATIONALE_MAX
@@ -23,7 +23,7 @@ class OutcomeForm(BaseForm):
     opening_year = SelectField("Planned opening year", validate_choice=False,
                                description="Needed when the team is recommended to launch.")
     rationale = TextAreaField("Rationale", filters=[strip], render_kw={"rows": 8, "maxlength": RATIONALE_MAX}, validators=[
-        InputRequired(message="Give the rationale for the outcome."), no_direction_overrides,
+        DataRequired(message="Give the rationale for the outcome."), no_direction_overrides,
         Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
         description=f"Up to {RATIONALE_MAX:,} characters. The team reads it in the email "
                     "(unless your organisation's wording leaves out {rationale}).")

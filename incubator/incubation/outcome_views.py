@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from incubator.accounts.models import User
 from incubator.core import pdf_jobs
 from incubator.core.csv import stream_rows
-from incubator.core.errors import DomainError
+from incubator.core.errors import DomainError, ValidationFailed
 from incubator.core.pdf import download_name
 from incubator.core.permissions import can, visible_or_404
 from incubator.core.timeutil import utcnow
@@ -67,6 +67,10 @@ def outcome(cohort_team_id: int):
     except outcomes.NeedsConfirmation as error:
         db.session.rollback()
         return _outcome_page(cohort_team, form, 409, confirm_school=error)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _outcome_page(_cohort_team_or_404(cohort_team_id), form, 422)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -107,7 +107,8 @@ def fingerprint(cohort: Cohort) -> str:
         .join(CohortTeam, CohortTeam.id == CoachingSession.cohort_team_id).where(in_cohort)
         .group_by(CoachingSession.cohort_team_id).order_by(CoachingSession.cohort_team_id)).all()
     today = local(utcnow(), cohort.timezone).date()
-    return pdf_jobs.digest(cohort.id, cohort.name, cohort.starts_on, cohort.length_months, cohort.timezone, today,
+    return pdf_jobs.digest(cohort.id, cohort.created_at, cohort.name, cohort.starts_on, cohort.length_months,
+                           cohort.timezone, today,
                            [tuple(r) for r in teams], [tuple(r) for r in milestones],
                            [tuple(r) for r in stakeholders], [tuple(r) for r in coaching])
 
