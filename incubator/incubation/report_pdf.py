@@ -124,7 +124,7 @@ def _grid(report, font, style, clean) -> Table:
             if late:
                 text += '<br/><font color="#990000"><b>Overdue</b></font>'
             if milestone.last_activity_at:
-                text += f"<br/>{clean(format_local(milestone.last_activity_at, tz, '%-d %b'))}"
+                text += f"<br/>last activity {clean(format_local(milestone.last_activity_at, tz, '%-d %b'))}"
             row.append(Paragraph(text, cell_style))
             commands.append(("BACKGROUND", (col, r), (col, r), colors.HexColor(CELL_COLOURS[status])))
         rows.append(row)
@@ -135,8 +135,8 @@ def _grid(report, font, style, clean) -> Table:
 
 
 def _coverage_table(report, font, style, clean) -> Table:
-    header = ["Team"] + [g.label for g in StakeholderGroup] + ["Missing"]
-    rows = [header]
+    head = style["cell"].clone("CoverageHead", fontName=font.bold)
+    rows = [[Paragraph(text, head) for text in ["Team", *(g.label for g in StakeholderGroup), "Missing"]]]
     for team in report.teams:
         missing = [g.label for g in REQUIRED_GROUPS if team.coverage[g][0] == 0]
         rows.append([Paragraph(clean(team.label), style["cell"])]
