@@ -2,7 +2,8 @@
 cohort's CSV and its report PDF (made by a job). Routes of the incubation blueprint."""
 from flask import Response, flash, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.accounts.models import User
 from incubator.core import pdf_jobs
@@ -155,3 +156,20 @@ def school(school_id: int):
         may_manage=cohort_team is not None and can(current_user, "manage", cohort_team),
         decided_by=(db.session.get(User, cohort_team.outcome_by_id)
                     if cohort_team and cohort_team.outcome_by_id else None))
+
+
+@bp.get("/cohorts/<int:cohort_id>/outcomes")
+@login_required
+def cohort_outcomes(cohort_id: int):
+    """Each team's outcome at a glance, with its required milestones, and the cohort's exports."""
+    cohort = visible_or_404(Cohort, cohort_id, "manage", options=[joinedload(Cohort.organisation)])
+    teams = list(db.session.scalars(
+        sa.select(CohortTeam).where(CohortTeam.cohort_id == cohort.id).order_by(CohortTeam.id)
+        .options(joinedload(CohortTeam.application), joinedload(CohortTeam.team),
+                 selectinload(CohortTeam.milestones))))
+    schools = {s.cohort_team_id: s for s in db.session.scalars(
+        sa.select(School).where(School.cohort_team_id.in_([t.id for t in teams])))} if teams else {}
+    rows = [(t, outcomes.milestone_summary(t), schools.get(t.id)) for t in teams]
+    tally = {o: sum(1 for t in teams if t.outcome == o) for o in IncubationOutcome}
+    return render_template("incubation/outcome_cohort.html", cohort=cohort, rows=rows, tally=tally,
+                           undecided=sum(1 for t in teams if t.outcome is None))

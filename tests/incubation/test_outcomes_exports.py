@@ -243,3 +243,31 @@ def test_others_get_404_on_the_school(make_client, incubation, outsiders, who):
     school = db.session.scalar(sa.select(School))
     assert make_client(outsiders[who]).get(f"/incubation/schools/{school.id}").status_code == 404
     assert make_client().get(f"/incubation/schools/{school.id}").status_code == 404
+
+
+# ---- the cohort's outcomes at a glance ---------------------------------------------------------
+
+
+def test_the_cohort_outcomes_page_lists_every_team(make_client, incubation):
+    place = launch(incubation, 0, year=utcnow().year + 3)
+    page = make_client(incubation.staff).get(f"/incubation/cohorts/{incubation.cohort.id}/outcomes")
+    assert page.status_code == 200
+    assert "Recommended to launch: 1." in page.text and "No outcome yet: 1." in page.text
+    assert f"/incubation/teams/{place.id}/outcome" in page.text and f"/incubation/teams/{incubation.teams[1].id}/outcome" in page.text
+    assert f"Recommended to launch ({utcnow().year + 3})" in page.text
+    school = db.session.scalar(sa.select(School))
+    assert f"/incubation/schools/{school.id}" in page.text
+    assert incubation.applications[2].school_name not in page.text  # selected, but not in the cohort
+
+
+@pytest.mark.parametrize("who", ["coach", "member", "staff of another organisation", "finance"])
+def test_others_get_404_on_the_cohort_outcomes(make_client, incubation, outsiders, who):
+    assert make_client(outsiders[who]).get(f"/incubation/cohorts/{incubation.cohort.id}/outcomes").status_code == 404
+
+
+def test_the_organisations_mail_editor_lists_the_outcome_mails(make_client, incubation):
+    page = make_client(incubation.staff).get(f"/reviews/organisations/{incubation.org.id}/mail-templates")
+    assert page.status_code == 200
+    for label in ("Incubation outcome: recommended to launch", "Incubation outcome: continue incubating",
+                  "Incubation outcome: not recommended"):
+        assert label in page.text
