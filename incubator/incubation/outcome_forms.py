@@ -26,7 +26,7 @@ class OutcomeForm(BaseForm):
         DataRequired(message="Give the rationale for the outcome."), no_direction_overrides,
         Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
         description=f"Up to {RATIONALE_MAX:,} characters. The team reads it in the email "
-                    "(unless your organisation's wording leaves out {rationale}).")
+                    "(unless your organization's wording leaves out {rationale}).")
     confirm_remove_school = BooleanField("Yes, remove the school record")
     # The version the page showed: recording from a stale page is refused with what happened.
     version = HiddenField()

@@ -32,7 +32,7 @@ class NeedsConfirmation(DomainError):
 
     def __init__(self, school: School):
         super().__init__(f"Recording this outcome removes the school record \u201c{school.name}\u201d. "
-                         "Tick the box to confirm, or keep the launch recommendation.")
+                         "Check the box to confirm, or keep the launch recommendation.")
         self.school = school
 
 

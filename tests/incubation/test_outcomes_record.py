@@ -164,7 +164,7 @@ def test_changing_away_from_launch_removes_the_school_after_confirming(make_clie
     page = client.get(url(place))
     assert "removes it (nothing refers to it yet)" in page.text  # said before anything is confirmed
     refused = record(client, place, "continue_incubating", rationale="Second thoughts.")
-    assert refused.status_code == 409 and "Tick the box to confirm" in refused.text
+    assert refused.status_code == 409 and "Check the box to confirm" in refused.text
     assert "Yes, remove the school record" in refused.text
     db.session.expire_all()
     assert db.session.get(CohortTeam, place.id).outcome == IncubationOutcome.launch and len(schools()) == 1
