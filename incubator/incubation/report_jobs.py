@@ -14,6 +14,7 @@ from incubator.core import pdf_jobs
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.incubation.models import CoachingSession, Cohort, CohortTeam, Milestone, StakeholderEntry
+from incubator.incubation.report_pdf import render_report
 from incubator.incubation.schedule import Counts, coaching_hours, counts, coverage
 from incubator.incubation.states import StakeholderGroup
 
@@ -114,8 +115,6 @@ def fingerprint(cohort: Cohort) -> str:
 
 
 def report_bytes(cohort: Cohort) -> bytes:
-    from incubator.incubation.report_pdf import render_report
-
     return render_report(gather(cohort, now=utcnow()), compress=current_app.config.get("PDF_COMPRESSION", True))
 
 
