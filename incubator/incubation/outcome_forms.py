@@ -17,14 +17,20 @@ def no_direction_overrides(form, field):
         raise ValidationError("This contains direction overrides, which are not allowed.")
 
 
+def one_kind_of_line_break(value):
+    # Browsers send \r\n but count one character per line break (the maxlength the page sets).
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class OutcomeForm(BaseForm):
     outcome = RadioField("Outcome", choices=[(o.value, o.label) for o in IncubationOutcome],
                          validators=[InputRequired(message="Choose one of the three outcomes.")])
     opening_year = SelectField("Planned opening year", validate_choice=False,
                                description="Needed when the team is recommended to launch.")
-    rationale = TextAreaField("Rationale", filters=[strip], render_kw={"rows": 8, "maxlength": RATIONALE_MAX}, validators=[
-        DataRequired(message="Give the rationale for the outcome."), no_direction_overrides,
-        Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
+    rationale = TextAreaField(
+        "Rationale", filters=[one_kind_of_line_break, strip], render_kw={"rows": 8, "maxlength": RATIONALE_MAX},
+        validators=[DataRequired(message="Give the rationale for the outcome."), no_direction_overrides,
+                    Length(max=RATIONALE_MAX, message=f"The rationale is at most {RATIONALE_MAX:,} characters.")],
         description=f"Up to {RATIONALE_MAX:,} characters. The team reads it in the email "
                     "(unless your organization's wording leaves out {rationale}).")
     confirm_remove_school = BooleanField("Yes, remove the school record")

@@ -66,7 +66,8 @@ def milestone_summary(cohort_team: CohortTeam) -> MilestoneSummary:
     missing = [m for m in required if MilestoneStatus(m.status) != MilestoneStatus.approved]
     return MilestoneSummary(required=len(required), required_approved=len(required) - len(missing),
                             total=len(milestones),
-                            approved=sum(1 for m in milestones if MilestoneStatus(m.status) == MilestoneStatus.approved),
+                            approved=sum(1 for m in milestones
+                                         if MilestoneStatus(m.status) == MilestoneStatus.approved),
                             not_approved_required=missing)
 
 

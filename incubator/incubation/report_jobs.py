@@ -53,7 +53,8 @@ def gather(cohort: Cohort, *, now: datetime) -> Report:
     entries: dict[int, list[tuple[str, int]]] = {}
     for team_id, group, participants in db.session.execute(
             sa.select(StakeholderEntry.cohort_team_id, StakeholderEntry.group, StakeholderEntry.participants)
-            .join(CohortTeam, CohortTeam.id == StakeholderEntry.cohort_team_id).where(CohortTeam.cohort_id == cohort.id)):
+            .join(CohortTeam, CohortTeam.id == StakeholderEntry.cohort_team_id)
+            .where(CohortTeam.cohort_id == cohort.id)):
         entries.setdefault(team_id, []).append((group, participants))
     coaching = dict(((team_id, (n, minutes)) for team_id, n, minutes in db.session.execute(
         sa.select(CoachingSession.cohort_team_id, sa.func.count(), sa.func.sum(CoachingSession.duration_minutes))

@@ -291,3 +291,11 @@ def test_a_signed_out_visitor_gets_404_with_the_way_to_sign_in(make_client, incu
     response = client.get(url(incubation.teams[0]))
     assert response.status_code == 404 and "/login" in response.text
     assert client.get("/incubation/teams/999999/outcome").status_code == 404
+
+
+def test_line_breaks_from_a_browser_count_once(make_client, incubation):
+    place = incubation.teams[0]
+    rationale = ("a" * 99 + "\r\n") * 50  # 5,000 characters as the browser counts them, 5,050 as sent
+    assert record(make_client(incubation.staff), place, "continue_incubating", rationale=rationale).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CohortTeam, place.id).outcome_rationale == rationale.replace("\r\n", "\n").strip()
