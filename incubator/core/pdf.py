@@ -160,9 +160,10 @@ def numbered_canvas(school: str, when: str, font: str):
 
 
 def build(buffer, story: list, *, title: str, author: str, footer: tuple[str, str], font: Fonts,
-          compress: bool = True) -> None:
-    """Lay `story` out on letter pages with the shared margins and footer (left text, centre text)."""
-    doc = BaseDocTemplate(buffer, pagesize=PAGE, pageCompression=1 if compress else 0, invariant=1,
+          compress: bool = True, pagesize=PAGE) -> None:
+    """Lay `story` out on letter pages (or `pagesize`, e.g. landscape(letter)) with the shared
+    margins and footer (left text, centre text)."""
+    doc = BaseDocTemplate(buffer, pagesize=pagesize, pageCompression=1 if compress else 0, invariant=1,
                           leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
                           title=title, author=author)
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",

@@ -74,3 +74,17 @@ phrases({
     "incubation.coaching_deleted": "{actor} deleted the coaching session of {details[held_on]} with {object}",
     "incubation.coaching_replied": "{actor} replied to a coaching session of {object}",
 })
+
+
+# ---- outcomes: outcomes recorded, school records made, updated, removed (outcomes.py) ----------------
+from incubator.core.audit_words import state_words  # noqa: E402
+from incubator.incubation.states import IncubationOutcome  # noqa: E402
+
+state_words.update({o.value: o.label for o in IncubationOutcome})
+phrases({
+    "incubation.outcome_recorded": "{actor} recorded the outcome of {object}: {to}",
+    "incubation.outcome_changed": "{actor} changed the outcome of {object} from {from} to {to}",
+    "incubation.school_created": "{actor} made the school record {object} (opening {details[year]})",
+    "incubation.school_updated": "{actor} moved the planned opening of {object} to {details[year]}",
+    "incubation.school_removed": "{actor} removed the school record \u201c{details[school]}\u201d of {object}",
+})

@@ -1,15 +1,10 @@
-"""The summary PDF of a round's ranking, made by a job on the `pdf` queue.
-
-No column records it: the file is named after a fingerprint of what it shows (the round's
-reviews and decisions), so a PDF for the current data either exists or is being prepared,
-and a change to a review or a decision makes a new one needed. Running the job twice for the
-same fingerprint makes the file once."""
-import hashlib
-
+"""The summary PDF of a round's ranking, made by a job on the `pdf` queue (core.pdf_jobs:
+the file is named after a fingerprint of the round's reviews and decisions, so a PDF for the
+current data either exists or is being prepared; running the job twice makes it once)."""
 import sqlalchemy as sa
 from flask import current_app
 
-from incubator.core.pdf import store, stored_path
+from incubator.core import pdf_jobs
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.reviews import ranking, statistics
@@ -26,28 +21,7 @@ def fingerprint(review_round: ReviewRound) -> str:
     decisions = db.session.execute(sa.select(
         sa.func.count(), sa.func.max(Decision.decided_at), sa.func.max(Decision.id))
         .where(Decision.round_id == review_round.id)).one()
-    text = repr((review_round.id, review_round.updated_at, tuple(reviews), tuple(decisions)))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def file_name(review_round: ReviewRound, digest: str) -> str:
-    return f"review-ranking-{review_round.id}-{digest}.pdf"
-
-
-def render_summary_pdf(round_id: int, digest: str) -> str:
-    """Job (`pdf` queue): make the summary PDF of the round for `digest`, once."""
-    review_round = db.session.get(ReviewRound, round_id)
-    if review_round is None:
-        return "nothing to do"
-    if stored_path(file_name(review_round, digest)):
-        return "already made"
-    current = fingerprint(review_round)
-    if current != digest:  # the data moved on since it was asked for: make the current one instead
-        digest = current
-        if stored_path(file_name(review_round, digest)):
-            return "already made"
-    store(file_name(review_round, digest), summary_bytes(review_round))
-    return "made"
+    return pdf_jobs.digest(review_round.id, review_round.updated_at, tuple(reviews), tuple(decisions))
 
 
 def summary_bytes(review_round: ReviewRound) -> bytes:
@@ -58,3 +32,12 @@ def summary_bytes(review_round: ReviewRound) -> bytes:
     distribution = statistics.distribution([score for _, _, score, _ in reviews])
     return render_summary(review_round, kept, ranking.counts(every), agreements, distribution, statistics.BIN_LABELS,
                           now=utcnow(), compress=current_app.config.get("PDF_COMPRESSION", True))
+
+
+SUMMARY = pdf_jobs.Document("review-ranking", load=lambda round_id: db.session.get(ReviewRound, round_id),
+                            fingerprint=fingerprint, render=lambda review_round: summary_bytes(review_round))
+
+
+def render_summary_pdf(round_id: int, digest: str) -> str:
+    """Job (`pdf` queue): make the summary PDF of the round for `digest`, once."""
+    return pdf_jobs.make(SUMMARY, round_id, digest)

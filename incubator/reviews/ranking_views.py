@@ -9,13 +9,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.challenges.models import Challenge
-from incubator.core import charts
+from incubator.core import charts, pdf_jobs
 from incubator.core.csv import stream_rows
 from incubator.core.errors import DomainError
 from incubator.core.forms import query_arg
-from incubator.core.jobs import enqueue_after_commit
 from incubator.core.pagination import Page, page_number
-from incubator.core.pdf import download_name, stored_path
+from incubator.core.pdf import download_name
 from incubator.core.permissions import visible_or_404
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
@@ -108,22 +107,26 @@ def ranking_csv(round_id: int):
 @bp.get("/rounds/<int:round_id>/summary.pdf")
 def summary_pdf(round_id: int):
     review_round = _round_or_404(round_id)
-    digest = ranking_jobs.fingerprint(review_round)
-    path = stored_path(ranking_jobs.file_name(review_round, digest))
+    _, path = pdf_jobs.ready(ranking_jobs.SUMMARY, review_round)
     if path is not None:
         response = send_file(path, mimetype="application/pdf", as_attachment=True, max_age=0,
                              download_name=download_name(review_round.title, f"ranking-{review_round.id}"))
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
-    return render_template("reviews/summary_pending.html", review_round=review_round,
-                           waiting=request.args.get("waiting") == "1")
+    return render_template(
+        "core/pdf_pending.html", heading=f"Summary PDF: {review_round.title}",
+        back_url=url_for(".ranking_page", round_id=review_round.id), back_label="Ranking",
+        what="the summary PDF", waiting=request.args.get("waiting") == "1",
+        reload_url=url_for(".summary_pdf", round_id=review_round.id, waiting=1),
+        prepare_url=url_for(".summary_pdf_prepare", round_id=review_round.id), prepare_label="Prepare the summary PDF",
+        not_made="There is no summary PDF of the round's current reviews and decisions yet.")
 
 
 @bp.post("/rounds/<int:round_id>/summary.pdf")
 def summary_pdf_prepare(round_id: int):
     review_round = _round_or_404(round_id)
-    enqueue_after_commit(ranking_jobs.render_summary_pdf, review_round.id, ranking_jobs.fingerprint(review_round),
-                         queue_name="pdf")
+    pdf_jobs.request(ranking_jobs.SUMMARY, ranking_jobs.render_summary_pdf, review_round,
+                     ranking_jobs.fingerprint(review_round), again=True)
     db.session.commit()
     return redirect(url_for(".summary_pdf", round_id=review_round.id, waiting=1))
 
