@@ -55,3 +55,10 @@ phrases({
     "incubation.milestone.changes_requested": "{actor} asked for changes to {object}",
     "incubation.milestone.reopened": "{actor} reopened {object}",
 })
+
+
+# ---- milestones: evidence handed in and removed (milestone_evidence.py) ----------------------------
+phrases({
+    "incubation.evidence_added": "{actor} added {details[what]} to {object}",
+    "incubation.evidence_removed": "{actor} removed {details[what]} from {object}",
+})
