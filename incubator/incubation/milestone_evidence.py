@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from incubator.core import audit, uploads
-from incubator.core.errors import NotAllowed, ValidationFailed
+from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.forms import has_control_characters
 from incubator.extensions import db
 from incubator.incubation import lifecycle
@@ -27,11 +27,15 @@ OPEN_STATUSES = [s for s in MilestoneStatus if s.is_open]
 
 
 class EvidenceRefused(ValidationFailed):
-    pass
+    """The evidence itself cannot be taken (the message says why)."""
+
+
+class NotOpen(DomainError):
+    """The milestone is not the team's to change now (submitted or approved)."""
 
 
 def _may_hand_in(milestone: Milestone, actor) -> None:
-    """:raises NotAllowed: not on the team, or the team left; EvidenceRefused: not open"""
+    """:raises NotAllowed: not on the team, or the team left; NotOpen: submitted or approved"""
     cohort_team = milestone.cohort_team
     if not on_team(actor, cohort_team):
         raise NotAllowed("Only members of the team can change its evidence.")
@@ -39,7 +43,7 @@ def _may_hand_in(milestone: Milestone, actor) -> None:
         raise NotAllowed("Your team is no longer in the cohort, so its evidence cannot change.")
     status = MilestoneStatus(milestone.status)
     if not status.is_open:
-        raise EvidenceRefused(f"This milestone is {status.label.lower()}: evidence can change only before it is "
+        raise NotOpen(f"This milestone is {status.label.lower()}: evidence can change only before it is "
                               "submitted, or after changes are requested.")
 
 
@@ -119,7 +123,7 @@ def _added(milestone: Milestone, evidence: Evidence, *, actor) -> Evidence:
 
 
 def add_text(milestone: Milestone, body: str | None, *, label: str | None = "", actor, now: datetime) -> Evidence:
-    """:raises NotAllowed, EvidenceRefused, ChangedMeanwhile"""
+    """:raises NotAllowed, NotOpen, EvidenceRefused, ChangedMeanwhile"""
     _may_hand_in(milestone, actor)
     body, label = _clean_text(body), _clean_label(label)
     _room_for_one_more(milestone)
@@ -129,7 +133,7 @@ def add_text(milestone: Milestone, body: str | None, *, label: str | None = "", 
 
 
 def add_link(milestone: Milestone, url: str | None, label: str | None, *, actor, now: datetime) -> Evidence:
-    """:raises NotAllowed, EvidenceRefused, ChangedMeanwhile"""
+    """:raises NotAllowed, NotOpen, EvidenceRefused, ChangedMeanwhile"""
     _may_hand_in(milestone, actor)
     url = clean_url(url)
     label = _clean_label(label, required="Say what the link is (for example “Pilot recording”).")
@@ -143,7 +147,7 @@ def add_file(milestone: Milestone, stream, filename: str | None, *, label: str |
              now: datetime) -> Evidence:
     """Keep an uploaded file (removed again from disk if the transaction rolls back).
 
-    :raises NotAllowed, EvidenceRefused, ChangedMeanwhile
+    :raises NotAllowed, NotOpen, EvidenceRefused, ChangedMeanwhile
     :raises UploadRefused: empty, over 20 MB, over the milestone's 100 MB, or not an accepted kind
     """
     _may_hand_in(milestone, actor)
@@ -170,7 +174,7 @@ def describe(evidence: Evidence) -> str:
 def remove(evidence: Evidence, *, actor, now: datetime) -> None:
     """Remove a piece of evidence (its file goes once the removal commits).
 
-    :raises NotAllowed, EvidenceRefused, ChangedMeanwhile"""
+    :raises NotAllowed, NotOpen, ChangedMeanwhile"""
     milestone = evidence.milestone
     _may_hand_in(milestone, actor)
     _touch_while_open(milestone, f"Evidence removed by {actor.display_name}", now=now)
