@@ -248,7 +248,8 @@ def milestone_decide(milestone_id: int):
         milestones.decide(milestone, form.decision.data, form.comment.data, actor=current_user, now=utcnow(),
                           expected_version=form.expected_version)
     except DomainError as error:
-        return _refused(milestone, error, decision_form=form)
+        return _refused(milestone, error, 422 if isinstance(error, milestones.CommentRefused) else 409,
+                        decision_form=form)
     db.session.commit()
     flash("Approved. The team is told by email." if milestone.status == MilestoneStatus.approved
           else "Changes requested. The team is told by email, with your comment.", "success")
@@ -268,7 +269,8 @@ def milestone_reopen(milestone_id: int):
         milestones.reopen(milestone, form.reason.data, actor=current_user, now=utcnow(),
                           expected_version=form.expected_version)
     except DomainError as error:
-        return _refused(milestone, error, reopen_form=form)
+        return _refused(milestone, error, 422 if isinstance(error, milestones.CommentRefused) else 409,
+                        reopen_form=form)
     db.session.commit()
     flash("Reopened: the milestone awaits review again, and the team is told why.", "success")
     return _back(milestone)

@@ -35,8 +35,12 @@ class NotReady(DomainError):
         self.reasons = reasons
 
 
-class DecisionRefused(ValidationFailed):
-    pass
+class DecisionRefused(DomainError):
+    """The milestone is not in a state that takes this decision."""
+
+
+class CommentRefused(ValidationFailed):
+    """The comment or reason cannot be used as typed."""
 
 
 class Decision(StrEnum):
@@ -105,15 +109,15 @@ def check_version(milestone: Milestone, expected_version: int | None) -> None:
 
 
 def clean_comment(text: str | None, *, required: str | None = None, what: str = "comment") -> str:
-    """The comment stripped; :raises DecisionRefused: empty when `required` (its message), too
+    """The comment stripped; :raises CommentRefused: empty when `required` (its message), too
     long, or with control characters"""
     text = (text or "").replace("\r\n", "\n").strip()
     if required and not text:
-        raise DecisionRefused(required)
+        raise CommentRefused(required)
     if len(text) > COMMENT_MAX:
-        raise DecisionRefused(f"The {what} is at most {COMMENT_MAX:,} characters (it has {len(text):,}).")
+        raise CommentRefused(f"The {what} is at most {COMMENT_MAX:,} characters (it has {len(text):,}).")
     if CONTROL.search(text):
-        raise DecisionRefused(f"The {what} contains characters that are not allowed "
+        raise CommentRefused(f"The {what} contains characters that are not allowed "
                               "(control characters or direction overrides).")
     return text
 
@@ -170,8 +174,8 @@ def decide(milestone: Milestone, decision: Decision | str, comment: str | None, 
 
     :raises NotAllowed: the actor is not program staff of the organisation
     :raises ChangedMeanwhile: the form was stale, or another decision landed meanwhile
-    :raises DecisionRefused: the milestone is not awaiting review; the comment is missing,
-        too long or has control characters
+    :raises DecisionRefused: the milestone is not awaiting review
+    :raises CommentRefused: the comment is missing (asking for changes), too long or has control characters
     """
     require(actor, "decide", milestone)
     decision = Decision(decision)
@@ -200,8 +204,8 @@ def reopen(milestone: Milestone, reason: str | None, *, actor, now: datetime,
 
     :raises NotAllowed: the actor is not program staff of the organisation
     :raises ChangedMeanwhile: the form was stale, or the milestone moved meanwhile
-    :raises DecisionRefused: the milestone is not approved; the reason is missing, too long or has
-        control characters
+    :raises DecisionRefused: the milestone is not approved
+    :raises CommentRefused: the reason is missing, too long or has control characters
     """
     require(actor, "reopen", milestone)
     body = clean_comment(reason, required="Give the reason for reopening: the team reads it.", what="reason")
