@@ -85,4 +85,4 @@ class ReopenForm(VersionedForm):
         Length(max=COMMENT_MAX, message=f"A reason is at most {COMMENT_MAX:,} characters.")],
         description="The milestone goes back to awaiting review, and the team gets this by email.")
     confirm = BooleanField("I understand that this takes back the approval",
-                           validators=[InputRequired(message="Tick the box to confirm the reopening.")])
+                           validators=[InputRequired(message="Check the box to confirm the reopening.")])

@@ -79,6 +79,8 @@ def _page(milestone: Milestone, status: int = 200, **forms_given):
     for name in ("submit_form", "decision_form", "reopen_form"):  # a re-shown form asks about the version now
         page_forms[name].version.data = str(milestone.version)
     kind = MilestoneKind(milestone.kind)
+    latest_request = next((c for c in reversed(milestone.comments)
+                           if c.to_status == MilestoneStatus.changes_requested), None)
     may_hand_in = can(current_user, "hand_in", milestone)
     return render_template(
         "incubation/milestone.html", milestone=milestone, cohort_team=cohort_team, cohort=cohort,
@@ -91,7 +93,7 @@ def _page(milestone: Milestone, status: int = 200, **forms_given):
         missing=milestones.missing_groups(milestone) if kind == MilestoneKind.community_input else [],
         required_groups=REQUIRED_GROUPS,
         sessions=milestones.sessions_logged(milestone) if kind == MilestoneKind.coaching else None,
-        history=_history(milestone), evidence_bytes=sum(e.size_bytes or 0 for e in milestone.evidence),
+        history=_history(milestone), latest_request=latest_request, evidence_bytes=sum(e.size_bytes or 0 for e in milestone.evidence),
         max_total=milestone_evidence.MAX_TOTAL_BYTES, **page_forms), status
 
 

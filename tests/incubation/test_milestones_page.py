@@ -86,7 +86,7 @@ def test_the_community_input_page_names_the_missing_groups_and_links_the_log(inc
     log_entries(cohort_team, ["parents", "community_members"])
     page = make_client(incubation.member(0)).get(f"/incubation/milestones/{milestone.id}").text
     assert "needs at least one entry from:" in page
-    assert "<strong>teachers</strong>, <strong>students</strong>, <strong>school leaders</strong>" in page
+    assert "<strong>teachers</strong>, <strong>students</strong> and <strong>school leaders</strong>." in page
     assert f'href="/incubation/teams/{cohort_team.id}/stakeholders"' in page
     assert "no entry yet from teachers, students and school leaders" in page  # what submitting still needs
 
@@ -112,6 +112,7 @@ def test_the_conversation_and_history_show_each_decision(incubation, make_client
     assert f"{lead.display_name} submitted the milestone" in page
     assert "Sam Staff asked for changes" in page and f"{lead.display_name} added the text “Training”" in page
     assert "Submit it again" in page
+    assert page.index("Add the attendance list.") < page.index("Evidence handed in")  # what to change, first
 
 
 def test_an_approved_milestone_offers_staff_the_reopening_and_the_team_nothing_to_change(incubation, make_client):

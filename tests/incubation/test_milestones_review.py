@@ -372,7 +372,7 @@ def test_a_reopened_then_reapproved_milestone_fires_the_event_a_second_time(incu
 
 @pytest.mark.parametrize("data, says", [
     ({"reason": "", "confirm": "y"}, "Give the reason for reopening"),
-    ({"reason": "A reason"}, "Tick the box to confirm"),
+    ({"reason": "A reason"}, "Check the box to confirm"),
     ({"reason": "r" * 5001, "confirm": "y"}, "at most 5,000 characters"),
     ({"reason": "Bidi \u202e trick", "confirm": "y"}, "not allowed"),
 ])
