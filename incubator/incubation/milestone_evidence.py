@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from incubator.core import audit, uploads
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
@@ -49,15 +50,19 @@ def _may_hand_in(milestone: Milestone, actor) -> None:
 
 def _touch_while_open(milestone: Milestone, activity: str, *, now: datetime) -> None:
     """lifecycle.touch, written only while the row is still open: a submission that committed
-    after this request loaded the milestone wins, and this change is refused.
+    after this request loaded the milestone wins, and this change is refused. The version moves
+    on too, so a submission from a page loaded before this change is refused in its turn (it
+    would hand in evidence its sender did not see).
 
     :raises ChangedMeanwhile: the milestone was submitted (or moved) meanwhile"""
     changed = db.session.execute(
         sa.update(Milestone).where(Milestone.id == milestone.id, Milestone.status.in_(OPEN_STATUSES))
-        .values(last_activity_at=now, last_activity=activity[:200])
+        .values(last_activity_at=now, last_activity=activity[:200], version=Milestone.version + 1)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         raise ChangedMeanwhile()
+    set_committed_value(milestone, "version", db.session.scalar(
+        sa.select(Milestone.version).where(Milestone.id == milestone.id)))
     lifecycle.touch(milestone, activity, now=now)  # the loaded object agrees with the row
 
 

@@ -73,7 +73,8 @@ def test_a_team_submits_its_evidence_for_review(incubation, design, lead):
     response = _post(lead, design, "submit")
     assert response.status_code == 302
     milestone = fresh(design)
-    assert milestone.status == "submitted" and milestone.submitted_at is not None and milestone.version == 2
+    assert milestone.status == "submitted" and milestone.submitted_at is not None
+    assert milestone.version == 3  # one for the evidence, one for the submission
     assert milestone.last_activity == f"Submitted by {incubation.lead(0).display_name}"
     assert _audits("incubation.milestone.submitted") == 1
     page = lead.get(f"/incubation/milestones/{design.id}").text
@@ -138,6 +139,17 @@ def test_a_page_older_than_the_milestone_is_refused_with_the_changed_meanwhile_m
     response = _post(lead, design, "submit", version=old_version)
     assert response.status_code == 409
     assert "Someone else changed this milestone a moment ago: it is now not submitted." in response.text
+    assert status_of(design) == "pending"
+
+
+def test_a_submission_from_a_page_older_than_the_evidence_is_refused(incubation, design, lead, make_client):
+    """The lead's page was loaded; then a teammate removed the only evidence."""
+    evidence = hand_in_text(design, incubation.member(0))
+    page_version = fresh(design).version
+    teammate = make_client(incubation.member(0))
+    assert teammate.post(f"/incubation/milestones/{design.id}/evidence/{evidence.id}/delete").status_code == 302
+    response = _post(lead, design, "submit", version=page_version)
+    assert response.status_code == 409 and "Someone else changed this milestone a moment ago" in response.text
     assert status_of(design) == "pending"
 
 
