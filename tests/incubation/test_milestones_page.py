@@ -177,3 +177,28 @@ def test_team_only_and_staff_only_posts_are_404_for_the_other_side(incubation, m
                                                "version": milestone.version}).status_code == 404
     db.session.expire_all()
     assert milestone.status == "submitted" and len(milestone.evidence) == 1
+
+
+def test_the_page_costs_the_same_statements_with_more_evidence_and_comments(incubation, make_client,
+                                                                             count_statements):
+    milestone, member = incubation.milestone(0, "Design"), incubation.member(0)
+    client = make_client(incubation.staff)
+    hand_in_text(milestone, member)
+    url = f"/incubation/milestones/{milestone.id}"
+    client.get(url)
+    few = count_statements(lambda: client.get(url))
+    for n in range(8):
+        hand_in_text(milestone, incubation.lead(0) if n % 2 else member, body=f"Note {n}")
+    many = count_statements(lambda: client.get(url))
+    assert many <= few
+
+
+def test_the_audit_trail_reads_the_evidence_changes(incubation, make_client, admin):
+    milestone, member = incubation.milestone(0, "Design"), incubation.member(0)
+    evidence = hand_in_text(milestone, member)
+    milestone_evidence.remove(evidence, actor=member, now=utcnow())
+    db.session.commit()
+    trail = make_client(admin).get("/admin/audit", query_string={"action": "incubation.evidence"}).text
+    assert f"{member.display_name}</a> added the text “Training” to" in trail
+    assert f"{member.display_name}</a> removed the text “Training” from" in trail
+    assert "recorded <code>" not in trail
