@@ -88,3 +88,10 @@ phrases({
     "incubation.school_updated": "{actor} moved the planned opening of {object} to {details[year]}",
     "incubation.school_removed": "{actor} removed the school record \u201c{details[school]}\u201d of {object}",
 })
+
+
+# ---- milestones: evidence handed in and removed (milestone_evidence.py) ----------------------------
+phrases({
+    "incubation.evidence_added": "{actor} added {details[what]} to {object}",
+    "incubation.evidence_removed": "{actor} removed {details[what]} from {object}",
+})

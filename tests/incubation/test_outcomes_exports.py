@@ -267,7 +267,7 @@ def test_others_get_404_on_the_cohort_outcomes(make_client, incubation, outsider
 
 
 def test_the_organisations_mail_editor_lists_the_outcome_mails(make_client, incubation):
-    page = make_client(incubation.staff).get(f"/reviews/organisations/{incubation.org.id}/mail-templates")
+    page = make_client(incubation.staff).get(f"/organisations/{incubation.org.id}/mail-templates")
     assert page.status_code == 200
     for label in ("Incubation outcome: recommended to launch", "Incubation outcome: continue incubating",
                   "Incubation outcome: not recommended"):
