@@ -1,0 +1,323 @@
+"""Incubation's scheduled mail: milestone reminders to the teams (7 days before, the day before,
+and once overdue), the weekly digest to program staff of what awaits review, and, in the same
+hourly sweep, everyone's daily digest (core.digests).
+
+Every notice is sent once whoever runs the sweep and however often: a row of core.notices is
+claimed in the transaction that queues the mail (or keeps it for a daily digest), and the
+sweep commits in batches, so what was claimed was mailed and what was not is sent next time.
+
+Reminders fall on local days of the organisation's timezone, at REMINDER_HOUR: a milestone due
+on day D (due by the end of it) is reminded on D-7 ("due in 7 days"), on D-1 ("due tomorrow")
+and on D+1 ("overdue"), from REMINDER_HOUR local; only the latest of those that has come is
+sent (a milestone planned late is not also told it is due in 7 days). Counting local days, not
+24-hour periods, keeps the reminder on the right day across a daylight-saving change.
+
+Reminders are claimed per milestone, kind and due date, for the whole team at once
+(`claim("incubation.reminder.<kind>", "milestone:<id>:<due_on>", "team")`): when staff shift a
+team's dates, the new date gets its reminders (the team learns of the new date), and a date is
+never reminded twice. Members who join a team after a reminder went out do not get it.
+"""
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from incubator.accounts.models import Membership, Organisation, Role, User
+from incubator.applications.models import Application, Team, TeamMember
+from incubator.core import digests, notices
+from incubator.core.jobs import periodic
+from incubator.core.notices import SentNotice
+from incubator.core.timeutil import format_local, local, utcnow
+from incubator.extensions import db
+from incubator.incubation.models import Cohort, CohortTeam, Milestone
+from incubator.incubation.states import CohortTeamStatus, MilestoneStatus
+
+log = logging.getLogger(__name__)
+
+REMINDER_HOUR = 8          # local time the reminders of a day go out from
+WEEKLY_WEEKDAY = 0         # Monday (local), from WEEKLY_HOUR
+WEEKLY_HOUR = 7
+SWEEP_EVERY = timedelta(hours=1)
+BATCH = 200                # milestones (or people) per commit
+KIND_PREFIX = "incubation.reminder."
+WEEKLY_KIND = "incubation.staff_weekly"
+TEAM = "team"
+OPEN = (MilestoneStatus.pending, MilestoneStatus.changes_requested)
+SUBJECT_LINES = {"due_in_7_days": "due in {days} days", "due_in_1_day": "due tomorrow", "overdue": "overdue"}
+
+
+# ---- when: pure -----------------------------------------------------------------------------
+
+def reminder_day(now: datetime, tz_name: str) -> date:
+    """The last local day whose REMINDER_HOUR has come at `now`."""
+    moment = local(now, tz_name)
+    return moment.date() if moment.hour >= REMINDER_HOUR else moment.date() - timedelta(days=1)
+
+
+def reminder_owed(due_on: date, day: date) -> str | None:
+    """The reminder kind owed on local `day` (its hour come) for a milestone due on `due_on`."""
+    if due_on < day:  # D + 1 <= day
+        return "overdue"
+    if due_on <= day + timedelta(days=1):
+        return "due_in_1_day"
+    if due_on <= day + timedelta(days=7):
+        return "due_in_7_days"
+    return None
+
+
+def subject_of(milestone_id: int, due_on: date) -> str:
+    return f"milestone:{milestone_id}:{due_on.isoformat()}"
+
+
+# ---- reminders ------------------------------------------------------------------------------
+
+def _claimed(notice_kind: str):
+    """SQL: this milestone's reminder of this kind for its due date is claimed already."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        due_text = sa.func.to_char(Milestone.due_on, "YYYY-MM-DD")
+    else:
+        due_text = sa.cast(Milestone.due_on, sa.String)
+    subject = "milestone:" + sa.cast(Milestone.id, sa.String) + ":" + due_text
+    return (sa.select(SentNotice.id).where(SentNotice.kind == notice_kind, SentNotice.subject == subject,
+                                           SentNotice.recipient == TEAM).exists())
+
+
+def owed_reminders(now: datetime) -> list[tuple[int, str]]:
+    """(milestone id, kind) of every reminder owed at `now` and not claimed yet, by milestone id:
+    open milestones of teams still in their cohort with no outcome recorded. Decided in SQL
+    (one statement per distinct local day among the organisations), so a repeated sweep reads
+    only what it still has to send."""
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for org_id, tz_name in db.session.execute(
+            sa.select(Organisation.id, Organisation.timezone).where(
+                sa.select(Cohort.id).where(Cohort.organisation_id == Organisation.id).exists())):
+        by_day[reminder_day(now, tz_name)].append(org_id)
+    found: list[tuple[int, str]] = []
+    for day, org_ids in by_day.items():
+        bounds = {"overdue": (None, day - timedelta(days=1)),
+                  "due_in_1_day": (day, day + timedelta(days=1)),
+                  "due_in_7_days": (day + timedelta(days=2), day + timedelta(days=7))}
+        selects = []
+        for kind, (low, high) in bounds.items():
+            notice_kind = KIND_PREFIX + kind
+            query = (sa.select(Milestone.id, sa.literal_column(f"'{kind}'", sa.String).label("kind"))
+                     .join(CohortTeam, CohortTeam.id == Milestone.cohort_team_id)
+                     .join(Cohort, Cohort.id == CohortTeam.cohort_id)
+                     .where(Cohort.organisation_id.in_(org_ids), Milestone.status.in_(OPEN),
+                            CohortTeam.status == CohortTeamStatus.active, CohortTeam.outcome.is_(None),
+                            # Coarse, on the (status, due_at) index; the local day decides.
+                            Milestone.due_at <= now + timedelta(days=9),
+                            Milestone.due_on <= high, ~_claimed(notice_kind)))
+            if low is not None:
+                query = query.where(Milestone.due_on >= low)
+            selects.append(query)
+        found.extend(db.session.execute(sa.union_all(*selects)).all())
+    return sorted(found)
+
+
+def send_milestone_reminders(now: datetime | None = None, *, batch: int = BATCH) -> int:
+    """Sweep: send every owed milestone reminder to each member of the team (through
+    core.digests.notify: mailed now, or kept for a daily digest), each once per milestone, kind
+    and due date. Commits every `batch` milestones; a sweep that fails half-way has sent what
+    it committed, and the next one sends the rest. Returns the reminders claimed."""
+    now = now or utcnow()
+    owed = owed_reminders(now)
+    sent = 0
+    for start in range(0, len(owed), batch):
+        sent += _remind(owed[start:start + batch], now)
+        db.session.commit()
+    return sent
+
+
+def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
+    kinds = dict(owed)
+    rows = db.session.execute(
+        sa.select(Milestone, CohortTeam, Cohort, Organisation, Application.school_name, Team.name)
+        .join(CohortTeam, CohortTeam.id == Milestone.cohort_team_id)
+        .join(Cohort, Cohort.id == CohortTeam.cohort_id)
+        .join(Organisation, Organisation.id == Cohort.organisation_id)
+        .join(Application, Application.id == CohortTeam.application_id)
+        .join(Team, Team.id == CohortTeam.team_id)
+        .where(Milestone.id.in_(list(kinds))).order_by(Milestone.id)).all()
+    team_ids = {cohort_team.team_id for _, cohort_team, *_ in rows}
+    members: dict[int, list[User]] = defaultdict(list)
+    for team_id, user in db.session.execute(
+            sa.select(TeamMember.team_id, User).join(User, User.id == TeamMember.user_id)
+            .where(TeamMember.team_id.in_(team_ids), User.is_deactivated.is_(False))
+            .order_by(TeamMember.team_id, TeamMember.is_lead.desc(), User.id)):
+        members[team_id].append(user)
+    modes = modes_of({u.id for people in members.values() for u in people})
+    sent = 0
+    for milestone, cohort_team, cohort, organisation, school_name, team_name in rows:
+        kind = kinds[milestone.id]
+        if MilestoneStatus(milestone.status) not in OPEN or cohort_team.status != CohortTeamStatus.active:
+            continue  # changed since the candidates were read
+        if not notices.claim(KIND_PREFIX + kind, subject_of(milestone.id, milestone.due_on), TEAM, now=now):
+            continue  # another sweep sent it meanwhile
+        subject, context = reminder_mail(milestone, kind, organisation, school_name or team_name, now)
+        for person in members[cohort_team.team_id]:
+            digests.notify(person, subject, "incubation_reminder", kind=KIND_PREFIX + kind,
+                           reply_to=organisation.reply_to, now=now, known_mode=modes.get(person.id), person=person,
+                           **context)
+        sent += 1
+    return sent
+
+
+def modes_of(user_ids) -> dict[int, digests.NoticeMode]:
+    """How each person takes notices, in one query (the default is immediate)."""
+    if not user_ids:
+        return {}
+    chosen = dict(db.session.execute(sa.select(digests.NotificationSetting.user_id, digests.NotificationSetting.mode)
+                                     .where(digests.NotificationSetting.user_id.in_(list(user_ids)))).all())
+    return {u: digests.NoticeMode(chosen.get(u, digests.NoticeMode.immediate)) for u in user_ids}
+
+
+def reminder_mail(milestone: Milestone, kind: str, organisation: Organisation, school: str,
+                  now: datetime) -> tuple[str, dict]:
+    """The subject and the template's values of one reminder."""
+    today = local(now, organisation.timezone).date()
+    days = (milestone.due_on - today).days
+    subject = f"{milestone.title} is {SUBJECT_LINES[kind].format(days=days)} ({school})"
+    return subject, {"milestone": milestone, "reminder": kind, "school": school, "organisation": organisation,
+                     "due": f"{milestone.due_on:%A %-d %B %Y}", "days_left": days,
+                     "link": digests.external_link("incubation.milestone", milestone_id=milestone.id),
+                     "settings_url": digests.settings_url()}
+
+
+# ---- the weekly staff digest ------------------------------------------------------------------
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def send_staff_weekly(now: datetime | None = None) -> int:
+    """Sweep: on Monday from WEEKLY_HOUR (the organisation's time), each program staff member of
+    an organisation with cohorts gets one digest of the milestones awaiting review, by cohort and
+    team, and of those overdue; claimed per person, organisation and ISO week. Nothing is sent
+    when nothing awaits review. Returns the digests claimed."""
+    now = now or utcnow()
+    sent = 0
+    for organisation in db.session.scalars(sa.select(Organisation).where(
+            sa.select(Cohort.id).where(Cohort.organisation_id == Organisation.id).exists()).order_by(Organisation.id)):
+        moment = local(now, organisation.timezone)
+        if moment.weekday() != WEEKLY_WEEKDAY or moment.hour < WEEKLY_HOUR:
+            continue
+        sent += _weekly(organisation, now, week_of(moment.date()))
+        db.session.commit()
+    return sent
+
+
+def _weekly(organisation: Organisation, now: datetime, week: str) -> int:
+    rows = db.session.execute(
+        sa.select(Milestone, Cohort.id, Cohort.name, CohortTeam.id, Application.school_name, Team.name)
+        .join(CohortTeam, CohortTeam.id == Milestone.cohort_team_id)
+        .join(Cohort, Cohort.id == CohortTeam.cohort_id)
+        .join(Application, Application.id == CohortTeam.application_id)
+        .join(Team, Team.id == CohortTeam.team_id)
+        .where(Cohort.organisation_id == organisation.id, CohortTeam.status == CohortTeamStatus.active,
+               sa.or_(Milestone.status == MilestoneStatus.submitted,
+                      sa.and_(Milestone.status.in_(OPEN), Milestone.due_at <= now)))
+        .order_by(Cohort.name, Cohort.id, Application.school_name, CohortTeam.id, Milestone.position,
+                  Milestone.id)).all()
+    awaiting, overdue = _grouped(rows, MilestoneStatus.submitted, organisation, now), _grouped(rows, None,
+                                                                                             organisation, now)
+    if not awaiting:
+        return 0
+    count = sum(len(team["milestones"]) for cohort in awaiting for team in cohort["teams"])
+    late = sum(len(team["milestones"]) for cohort in overdue for team in cohort["teams"])
+    subject = (f"This week: {count} milestone{'s' if count != 1 else ''} awaiting review"
+               + (f", {late} overdue" if late else "") + f" ({organisation.name})")
+    staff = list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation.id, Membership.role == Role.program_staff,
+               User.is_deactivated.is_(False)).distinct().order_by(User.id)))
+    modes = modes_of({u.id for u in staff})
+    sent = 0
+    for person in staff:
+        if not notices.claim(WEEKLY_KIND, f"organisation:{organisation.id}:{week}", f"user:{person.id}", now=now):
+            continue
+        digests.notify(person, subject, "incubation_staff_weekly", kind=WEEKLY_KIND, reply_to=None, now=now,
+                       known_mode=modes.get(person.id), person=person, organisation=organisation, awaiting=awaiting,
+                       overdue=overdue, count=count, late=late, week=week,
+                       cohorts_url=digests.external_link("incubation.cohorts"),
+                       settings_url=digests.settings_url())
+        sent += 1
+    return sent
+
+
+def _grouped(rows, status, organisation, now) -> list[dict]:
+    """[{name, link, teams: [{name, link, milestones: [{title, link, when}]}]}] of the rows that
+    await review (`status` submitted) or are overdue (None), in the rows' order."""
+    cohorts: dict[int, dict] = {}
+    for milestone, cohort_id, cohort_name, cohort_team_id, school, team in rows:
+        awaiting = MilestoneStatus(milestone.status) == MilestoneStatus.submitted
+        if awaiting != (status == MilestoneStatus.submitted):
+            continue
+        cohort = cohorts.setdefault(cohort_id, {"name": cohort_name, "teams": {},
+                                                "link": digests.external_link("incubation.cohort",
+                                                                              cohort_id=cohort_id)})
+        entry = cohort["teams"].setdefault(cohort_team_id, {
+            "name": school or team, "milestones": [],
+            "link": digests.external_link("incubation.team", cohort_team_id=cohort_team_id)})
+        if awaiting:
+            when = f"submitted {format_local(milestone.submitted_at, organisation.timezone, '%-d %b')}"
+        else:
+            late = (local(now, organisation.timezone).date() - milestone.due_on).days
+            when = f"due {milestone.due_on:%-d %b}, {late} day{'s' if late != 1 else ''} late"
+        entry["milestones"].append({"title": milestone.title, "when": when,
+                                    "link": digests.external_link("incubation.milestone",
+                                                                  milestone_id=milestone.id)})
+    return [{**c, "teams": list(c["teams"].values())} for c in cohorts.values()]
+
+
+# ---- the hourly sweep -------------------------------------------------------------------------
+
+def send_all(now: datetime | None = None) -> dict[str, int]:
+    """Reminders, the staff's weekly digest, then the daily digests (so that a reminder kept
+    this hour can go out in today's digest). Each part commits its own work; a part that fails
+    does not stop the others, and the first failure is raised at the end."""
+    now = now or utcnow()
+    counts, failure = {}, None
+    for name, part in (("reminders", send_milestone_reminders), ("staff weekly", send_staff_weekly),
+                       ("daily digests", digests.send_daily_digests)):
+        try:
+            counts[name] = part(now)
+        except Exception as error:  # noqa: BLE001 (logged, and raised once the other parts ran)
+            db.session.rollback()
+            log.exception("Incubation sweep: %s failed", name)
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return counts
+
+
+def _job_id() -> str:
+    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
+    return f"{prefix}incubation-reminders"
+
+
+@periodic("default")
+def start_sweep() -> None:
+    """A worker serving `default` starts the hourly sweep (half a minute after it starts)."""
+    schedule_sweep(timedelta(seconds=30))
+
+
+def schedule_sweep(delay: timedelta = SWEEP_EVERY) -> None:
+    """Schedule the sweep; scheduling it again only moves the one sweep (a fixed job id)."""
+    from incubator.core.jobs import queue
+
+    queue("default").enqueue_in(delay, sweep, job_id=_job_id())
+
+
+def sweep() -> dict[str, int]:
+    """Job: send what is owed now, then schedule the next sweep (even when this one failed)."""
+    try:
+        counts = send_all()
+    finally:
+        schedule_sweep()
+    if any(counts.values()):
+        log.info("Incubation sweep: %s", ", ".join(f"{n} {name}" for name, n in counts.items()))
+    return counts
