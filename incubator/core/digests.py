@@ -9,6 +9,7 @@ number of times and by two workers at once) sends each person at most one digest
 the day is claimed through core.notices in the same transaction that queues the mail and
 marks the notices sent.
 """
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -62,13 +63,12 @@ def mode_of(user_id: int) -> NoticeMode:
 
 
 def notify(user, subject: str, template: str, *, kind: str, reply_to: str | None = None,
-           now: datetime | None = None, known_mode: NoticeMode | None = None, **context) -> str:
+           now: datetime | None = None, **context) -> str:
     """Mail `user` now, or keep the notice for their daily digest; answers "mailed" or "kept".
-    Flushes; the caller commits (the mail is queued, or the notice kept, with its transaction).
-    A sweep that looked up many people's modes at once passes the person's as `known_mode`."""
+    Flushes; the caller commits (the mail is queued, or the notice kept, with its transaction)."""
     from incubator.core.mail import queue_mail
 
-    if (known_mode or mode_of(user.id)) == NoticeMode.daily:
+    if mode_of(user.id) == NoticeMode.daily:
         db.session.add(DigestItem(user_id=user.id, kind=kind, subject=subject[:300], reply_to=reply_to,
                                   body_text=render_template(f"mail/{template}.txt", **context),
                                   created_at=now or utcnow()))
@@ -76,6 +76,54 @@ def notify(user, subject: str, template: str, *, kind: str, reply_to: str | None
         return "kept"
     queue_mail(user.email, subject, template, reply_to=reply_to, **context)
     return "mailed"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice for `notify_many`: the arguments `notify` takes."""
+
+    user: object
+    subject: str
+    template: str
+    kind: str
+    reply_to: str | None = None
+    context: dict = field(default_factory=dict)
+
+
+def notify_many(notices: list[Notice], *, now: datetime | None = None) -> dict[str, int]:
+    """`notify` for many notices at once (a sweep's): the same mail in the outbox (each sent by
+    its own mail job after commit) or the same kept notices, written in a few statements instead
+    of a flush each. Flushes; the caller commits. Answers how many were mailed and kept."""
+    from email.utils import make_msgid
+
+    from incubator.core.jobs import enqueue_after_commit
+    from incubator.core.mail import OutboxMessage
+
+    now = now or utcnow()
+    if not notices:
+        return {"mailed": 0, "kept": 0}
+    chosen = dict(db.session.execute(sa.select(NotificationSetting.user_id, NotificationSetting.mode).where(
+        NotificationSetting.user_id.in_({n.user.id for n in notices}))).all())
+    mails, kept = [], []
+    for notice in notices:
+        body = render_template(f"mail/{notice.template}.txt", **notice.context)
+        if NoticeMode(chosen.get(notice.user.id, NoticeMode.immediate)) == NoticeMode.daily:
+            kept.append({"user_id": notice.user.id, "kind": notice.kind, "subject": notice.subject[:300],
+                         "reply_to": notice.reply_to, "body_text": body, "created_at": now, "sent_at": None})
+        else:  # as core.mail.queue_mail writes it
+            mails.append({"recipient": notice.user.email, "subject": " ".join(notice.subject.split())[:300],
+                          "body_text": body, "message_id": make_msgid(domain="incubator.local"),
+                          "reply_to": " ".join(notice.reply_to.split())[:450] if notice.reply_to else None,
+                          "status": "queued", "attempts": 0, "created_at": utcnow()})
+    db.session.flush()
+    if kept:
+        db.session.execute(sa.insert(DigestItem), kept)
+    if mails:
+        ids = db.session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                                 mails).all()
+        for message_id in ids:
+            enqueue_after_commit("incubator.core.mail.send_outbox_message", message_id, queue_name="mail")
+    return {"mailed": len(mails), "kept": len(kept)}
 
 
 # ---- the person's choice, and the daily digest (the reminders area) --------------------------

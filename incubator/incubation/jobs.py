@@ -148,8 +148,7 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
             .where(TeamMember.team_id.in_(team_ids), User.is_deactivated.is_(False))
             .order_by(TeamMember.team_id, TeamMember.is_lead.desc(), User.id)):
         members[team_id].append(user)
-    modes = modes_of({u.id for people in members.values() for u in people})
-    sent = 0
+    sent, outgoing = 0, []
     for milestone, cohort_team, cohort, organisation, school_name, team_name in rows:
         kind = kinds[milestone.id]
         if MilestoneStatus(milestone.status) not in OPEN or cohort_team.status != CohortTeamStatus.active:
@@ -157,21 +156,11 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
         if not notices.claim(KIND_PREFIX + kind, subject_of(milestone.id, milestone.due_on), TEAM, now=now):
             continue  # another sweep sent it meanwhile
         subject, context = reminder_mail(milestone, kind, organisation, school_name or team_name, now)
-        for person in members[cohort_team.team_id]:
-            digests.notify(person, subject, "incubation_reminder", kind=KIND_PREFIX + kind,
-                           reply_to=organisation.reply_to, now=now, known_mode=modes.get(person.id), person=person,
-                           **context)
+        outgoing += [digests.Notice(person, subject, "incubation_reminder", KIND_PREFIX + kind, organisation.reply_to,
+                                    {**context, "person": person}) for person in members[cohort_team.team_id]]
         sent += 1
+    digests.notify_many(outgoing, now=now)
     return sent
-
-
-def modes_of(user_ids) -> dict[int, digests.NoticeMode]:
-    """How each person takes notices, in one query (the default is immediate)."""
-    if not user_ids:
-        return {}
-    chosen = dict(db.session.execute(sa.select(digests.NotificationSetting.user_id, digests.NotificationSetting.mode)
-                                     .where(digests.NotificationSetting.user_id.in_(list(user_ids)))).all())
-    return {u: digests.NoticeMode(chosen.get(u, digests.NoticeMode.immediate)) for u in user_ids}
 
 
 def reminder_mail(milestone: Milestone, kind: str, organisation: Organisation, school: str,
@@ -234,17 +223,16 @@ def _weekly(organisation: Organisation, now: datetime, week: str) -> int:
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.organisation_id == organisation.id, Membership.role == Role.program_staff,
                User.is_deactivated.is_(False)).distinct().order_by(User.id)))
-    modes = modes_of({u.id for u in staff})
-    sent = 0
+    sent, outgoing = 0, []
+    context = {"organisation": organisation, "awaiting": awaiting, "overdue": overdue, "count": count, "late": late,
+               "week": week, "cohorts_url": digests.external_link("incubation.cohorts"),
+               "settings_url": digests.settings_url()}
     for person in staff:
-        if not notices.claim(WEEKLY_KIND, f"organisation:{organisation.id}:{week}", f"user:{person.id}", now=now):
-            continue
-        digests.notify(person, subject, "incubation_staff_weekly", kind=WEEKLY_KIND, reply_to=None, now=now,
-                       known_mode=modes.get(person.id), person=person, organisation=organisation, awaiting=awaiting,
-                       overdue=overdue, count=count, late=late, week=week,
-                       cohorts_url=digests.external_link("incubation.cohorts"),
-                       settings_url=digests.settings_url())
-        sent += 1
+        if notices.claim(WEEKLY_KIND, f"organisation:{organisation.id}:{week}", f"user:{person.id}", now=now):
+            outgoing.append(digests.Notice(person, subject, "incubation_staff_weekly", WEEKLY_KIND, None,
+                                           {**context, "person": person}))
+            sent += 1
+    digests.notify_many(outgoing, now=now)
     return sent
 
 

@@ -182,14 +182,14 @@ def test_a_sweep_that_fails_half_way_then_a_rerun_sends_every_reminder_once(make
     only_due(world, *[(world.milestone(i, "Community"), DUE) for i in range(5)])
     now = at_local(DUE - timedelta(days=1), 9)
     third_lead = world.lead(2)
-    real_notify = digests.notify
+    real_notify = digests.notify_many
 
-    def failing(user, *args, **kwargs):
-        if user.id == third_lead.id:
+    def failing(outgoing, **kwargs):
+        if any(notice.user.id == third_lead.id for notice in outgoing):
             raise ConnectionError("the mail store went away")
-        return real_notify(user, *args, **kwargs)
+        return real_notify(outgoing, **kwargs)
 
-    monkeypatch.setattr(digests, "notify", failing)
+    monkeypatch.setattr(digests, "notify_many", failing)
     with pytest.raises(ConnectionError):
         jobs.send_milestone_reminders(now, batch=2)
     db.session.rollback()
@@ -197,7 +197,7 @@ def test_a_sweep_that_fails_half_way_then_a_rerun_sends_every_reminder_once(make
     assert {m.recipient for m in outbox()} == {world.lead(0).email, world.member(0).email, world.lead(1).email,
                                                world.member(1).email}
     assert len(claims()) == 2
-    monkeypatch.setattr(digests, "notify", real_notify)
+    monkeypatch.setattr(digests, "notify_many", real_notify)
     assert jobs.send_milestone_reminders(now + timedelta(minutes=5), batch=2) == 3
     assert jobs.send_milestone_reminders(now + timedelta(hours=1), batch=2) == 0
     for i in range(5):
