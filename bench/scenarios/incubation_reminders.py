@@ -6,8 +6,10 @@ nine months ago to six months ahead. A quarter of the milestones are handed in (
 approved), the rest open; one team in 20 left its cohort; one member in 10 takes a daily digest.
 
 Figures:
-- the first sweep, which owes every open milestone already late its "overdue" reminder and the
-  ones due within a week theirs (the worst case: the day the feature is switched on);
+- the first sweep: every open milestone due within a week owes its reminder, and every one that
+  became late in the last two weeks its "overdue" (the day the sweep is switched on);
+- the worst case: the same with every late milestone announced, however long ago it was due
+  (the two-week limit lifted: about a third of all the milestones owe a reminder at once);
 - the same sweep again a minute later (everything claimed: nothing to send, read in SQL);
 - the next morning's sweep (the steady state: the reminders whose day came overnight);
 - the weekly staff digest and the daily digests of the same hourly sweep.
@@ -117,6 +119,16 @@ def _timed(func):
     return result, time.perf_counter() - started
 
 
+def _forget_everything_sent() -> None:
+    from incubator.core.digests import DigestItem
+    from incubator.core.mail import OutboxMessage
+    from incubator.core.notices import SentNotice
+
+    for model in (SentNotice, OutboxMessage, DigestItem):
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+
+
 def _outbox_count() -> int:
     from incubator.core.mail import OutboxMessage
 
@@ -133,12 +145,31 @@ def figures(size):
     # This morning at 09:00 local, a Monday's if today is one (so the weekly digest is owed too).
     morning = jobs.reminder_day(utcnow(), org_tz)
     first_at = at_local(morning, 9, tz=org_tz)
-    first, first_time = _timed(lambda: jobs.send_milestone_reminders(first_at))
+    first_times = []
+    for attempt in range(3):  # the machine is shared: the median of three first sweeps, each from nothing sent
+        _forget_everything_sent()
+        first, took = _timed(lambda: jobs.send_milestone_reminders(first_at))
+        first_times.append(took)
+    first_time = statistics.median(first_times)
     first_mails = _outbox_count()
     repeats = []
     for minutes in (1, 2, 3, 4, 5):
         _, took = _timed(lambda: jobs.send_milestone_reminders(first_at + timedelta(minutes=minutes)))
         repeats.append(took)
+    # The worst case: every late milestone announced (as if the two-week limit were not there).
+    limit, jobs.OVERDUE_WITHIN_DAYS = jobs.OVERDUE_WITHIN_DAYS, 10_000
+    worst_times = []
+    try:
+        for attempt in range(3):
+            _forget_everything_sent()
+            worst, took = _timed(lambda: jobs.send_milestone_reminders(first_at))
+            worst_times.append(took)
+        worst_mails = _outbox_count()
+    finally:
+        jobs.OVERDUE_WITHIN_DAYS = limit
+    _forget_everything_sent()
+    jobs.send_milestone_reminders(first_at)
+    first_mails = _outbox_count()
     next_at = first_at + timedelta(days=1)
     following, next_time = _timed(lambda: jobs.send_milestone_reminders(next_at))
     next_mails = _outbox_count() - first_mails
@@ -150,8 +181,11 @@ def figures(size):
           f"notices in {first_time:.2f} s; repeats {', '.join(f'{t * 1000:.0f}' for t in repeats)} ms",
           file=sys.stderr)
     return [
-        (f"first sweep over {total:,} milestones: {first:,} reminders claimed, {first_mails:,} mails queued",
-         f"{first_time:.2f} s", "under 2 s"),
+        (f"first sweep over {total:,} milestones: {first:,} reminders claimed, {first_mails:,} mails queued "
+         f"(median of 3: {', '.join(f'{t:.2f}' for t in first_times)})", f"{first_time:.2f} s", "under 2 s"),
+        (f"worst case, every late milestone announced: {worst:,} reminders, {worst_mails:,} mails "
+         f"(median of 3: {', '.join(f'{t:.2f}' for t in worst_times)})", f"{statistics.median(worst_times):.2f} s",
+         "under 2 s"),
         ("the same sweep again (all claimed; median of 5)", f"{statistics.median(repeats) * 1000:.0f} ms",
          "under 2 s"),
         (f"the next morning's sweep: {following:,} reminders, {next_mails:,} mails", f"{next_time:.2f} s",

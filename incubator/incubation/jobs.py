@@ -9,7 +9,8 @@ sweep commits in batches, so what was claimed was mailed and what was not is sen
 Reminders fall on local days of the organisation's timezone, at REMINDER_HOUR: a milestone due
 on day D (due by the end of it) is reminded on D-7 ("due in 7 days"), on D-1 ("due tomorrow")
 and on D+1 ("overdue"), from REMINDER_HOUR local; only the latest of those that has come is
-sent (a milestone planned late is not also told it is due in 7 days). Counting local days, not
+sent (a milestone planned late is not also told it is due in 7 days), and a milestone found
+late by more than OVERDUE_WITHIN_DAYS is not announced as overdue. Counting local days, not
 24-hour periods, keeps the reminder on the right day across a daylight-saving change.
 
 Reminders are claimed per milestone, kind and due date, for the whole team at once
@@ -40,6 +41,11 @@ REMINDER_HOUR = 8          # local time the reminders of a day go out from
 WEEKLY_WEEKDAY = 0         # Monday (local), from WEEKLY_HOUR
 WEEKLY_HOUR = 7
 SWEEP_EVERY = timedelta(hours=1)
+# "Overdue" tells a team its milestone has just become late. One late for longer than this when a
+# sweep first sees it (a cohort entered with a start date in the past, the sweep switched on
+# months into a cohort, a worker down for weeks) is not announced: staff see it on the grid and
+# in their weekly digest.
+OVERDUE_WITHIN_DAYS = 14
 BATCH = 200                # milestones (or people) per commit
 KIND_PREFIX = "incubation.reminder."
 WEEKLY_KIND = "incubation.staff_weekly"
@@ -96,7 +102,7 @@ def owed_reminders(now: datetime) -> list[tuple[int, str]]:
         by_day[reminder_day(now, tz_name)].append(org_id)
     found: list[tuple[int, str]] = []
     for day, org_ids in by_day.items():
-        bounds = {"overdue": (None, day - timedelta(days=1)),
+        bounds = {"overdue": (day - timedelta(days=OVERDUE_WITHIN_DAYS), day - timedelta(days=1)),
                   "due_in_1_day": (day, day + timedelta(days=1)),
                   "due_in_7_days": (day + timedelta(days=2), day + timedelta(days=7))}
         selects = []
@@ -110,8 +116,7 @@ def owed_reminders(now: datetime) -> list[tuple[int, str]]:
                             # Coarse, on the (status, due_at) index; the local day decides.
                             Milestone.due_at <= now + timedelta(days=9),
                             Milestone.due_on <= high, ~_claimed(notice_kind)))
-            if low is not None:
-                query = query.where(Milestone.due_on >= low)
+            query = query.where(Milestone.due_on >= low)
             selects.append(query)
         found.extend(db.session.execute(sa.union_all(*selects)).all())
     return sorted(found)
@@ -148,12 +153,14 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
             .where(TeamMember.team_id.in_(team_ids), User.is_deactivated.is_(False))
             .order_by(TeamMember.team_id, TeamMember.is_lead.desc(), User.id)):
         members[team_id].append(user)
+    # Still owed as read (nothing changed since the candidates were read), then claimed at once.
+    rows = [row for row in rows if MilestoneStatus(row[0].status) in OPEN
+            and row[1].status == CohortTeamStatus.active]
+    won = claim_all([(KIND_PREFIX + kinds[m.id], subject_of(m.id, m.due_on)) for m, *_ in rows], TEAM, now=now)
     sent, outgoing = 0, []
     for milestone, cohort_team, cohort, organisation, school_name, team_name in rows:
         kind = kinds[milestone.id]
-        if MilestoneStatus(milestone.status) not in OPEN or cohort_team.status != CohortTeamStatus.active:
-            continue  # changed since the candidates were read
-        if not notices.claim(KIND_PREFIX + kind, subject_of(milestone.id, milestone.due_on), TEAM, now=now):
+        if (KIND_PREFIX + kind, subject_of(milestone.id, milestone.due_on)) not in won:
             continue  # another sweep sent it meanwhile
         subject, context = reminder_mail(milestone, kind, organisation, school_name or team_name, now)
         outgoing += [digests.Notice(person, subject, "incubation_reminder", KIND_PREFIX + kind, organisation.reply_to,
@@ -161,6 +168,25 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
         sent += 1
     digests.notify_many(outgoing, now=now)
     return sent
+
+
+def claim_all(pairs: list[tuple[str, str]], recipient: str, *, now: datetime) -> set[tuple[str, str]]:
+    """core.notices.claim for many (kind, subject) pairs in one statement: the same unique rows,
+    inserted in the caller's transaction; answers the pairs this call inserted (the others were
+    claimed before, or by another sweep, which the unique row makes wait for its commit). The
+    pairs are claimed in their given order (by milestone), so two sweeps cannot deadlock."""
+    if not pairs:
+        return set()
+    table = SentNotice.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (insert(table).values([{"kind": k, "subject": s, "recipient": recipient, "sent_at": now}
+                                       for k, s in pairs])
+                 .on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
+                 .returning(table.c.kind, table.c.subject))
+    return {tuple(row) for row in db.session.execute(statement)}
 
 
 def reminder_mail(milestone: Milestone, kind: str, organisation: Organisation, school: str,

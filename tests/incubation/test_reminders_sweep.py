@@ -60,7 +60,7 @@ def test_the_mail_names_the_milestone_its_day_and_links_to_it(incubation, mailbo
 
 def test_a_milestone_planned_late_gets_only_the_latest_reminder(incubation):
     soon, late = incubation.milestone(0, "Community"), incubation.milestone(0, "Prototype")
-    only_due(incubation, (soon, DUE), (late, DUE - timedelta(days=20)))
+    only_due(incubation, (soon, DUE), (late, DUE - timedelta(days=10)))
     now = at_local(DUE - timedelta(days=3), 9)
     assert jobs.send_milestone_reminders(now) == 2
     assert sorted(subjects(incubation.lead(0).email)) == [
@@ -214,3 +214,10 @@ def test_the_owed_reminders_are_read_in_sql_and_a_repeat_sweep_reads_nothing(inc
     assert jobs.owed_reminders(now) == []
     # The repeat sweep: the organisations, then one query for what is owed (nothing): no per-milestone work.
     assert count_statements(lambda: jobs.send_milestone_reminders(now)) <= 3
+
+
+def test_a_milestone_found_long_late_is_not_announced_as_overdue(incubation):
+    recent, old = incubation.milestone(0, "Community"), incubation.milestone(0, "Prototype")
+    only_due(incubation, (recent, DUE - timedelta(days=jobs.OVERDUE_WITHIN_DAYS)),
+             (old, DUE - timedelta(days=jobs.OVERDUE_WITHIN_DAYS + 1)))
+    assert jobs.owed_reminders(at_local(DUE, 9)) == [(recent.id, "overdue")]
