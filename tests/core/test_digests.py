@@ -131,3 +131,30 @@ def test_switching_back_to_immediate_still_sends_what_was_kept(daily):
     assert _notify(daily, "Now", at_local(DAY, 2)) == "mailed"
     assert digests.send_daily_digests(at_local(DAY, 8)) == 1
     assert [m.subject for m in outbox(daily.email)] == ["Now", "Your notices of 15 April: Kept"]
+
+
+def test_notify_many_writes_what_notify_writes_and_the_mail_is_delivered(applicant, daily, mailbox, run_jobs):
+    now = at_local(DAY, 10)
+    one = digests.notify(applicant, "Line one\nline two", "organisation_message", kind="test.notice",
+                         reply_to="NSNO <apply@nsno.org>", now=now, body="Same body")
+    assert one == "mailed"
+    counts = digests.notify_many([
+        digests.Notice(applicant, "Line one\nline two", "organisation_message", "test.notice", "NSNO <apply@nsno.org>",
+                       {"body": "Same body"}),
+        digests.Notice(daily, "Kept one", "organisation_message", "test.notice", None, {"body": "Kept body"})],
+        now=now)
+    db.session.commit()
+    assert counts == {"mailed": 1, "kept": 1}
+    single, bulk = outbox(applicant.email)
+    for column in ("recipient", "subject", "body_text", "reply_to", "status"):
+        assert getattr(single, column) == getattr(bulk, column), column
+    assert single.message_id != bulk.message_id
+    [item] = kept(daily)
+    assert (item.subject, item.body_text.strip(), item.created_at) == ("Kept one", "Kept body", now)
+    run_jobs(["mail"])
+    assert [m["Subject"] for m in mailbox.to(applicant.email)] == ["Line one line two"] * 2
+
+
+def test_notify_many_of_nothing_writes_nothing():
+    assert digests.notify_many([]) == {"mailed": 0, "kept": 0}
+    assert outbox() == []
