@@ -51,7 +51,6 @@ KIND_PREFIX = "incubation.reminder."
 WEEKLY_KIND = "incubation.staff_weekly"
 TEAM = "team"
 OPEN = (MilestoneStatus.pending, MilestoneStatus.changes_requested)
-SUBJECT_LINES = {"due_in_7_days": "due in {days} days", "due_in_1_day": "due tomorrow", "overdue": "overdue"}
 
 
 # ---- when: pure -----------------------------------------------------------------------------
@@ -63,7 +62,10 @@ def reminder_day(now: datetime, tz_name: str) -> date:
 
 
 def reminder_owed(due_on: date, day: date) -> str | None:
-    """The reminder kind owed on local `day` (its hour come) for a milestone due on `due_on`."""
+    """The reminder kind owed on local `day` (its hour come) for a milestone due on `due_on`
+    (`owed_reminders` asks the same of the database, for every milestone at once)."""
+    if due_on < day - timedelta(days=OVERDUE_WITHIN_DAYS):
+        return None
     if due_on < day:  # D + 1 <= day
         return "overdue"
     if due_on <= day + timedelta(days=1):
@@ -71,6 +73,14 @@ def reminder_owed(due_on: date, day: date) -> str | None:
     if due_on <= day + timedelta(days=7):
         return "due_in_7_days"
     return None
+
+
+def when_words(kind: str, days_left: int) -> str:
+    """"due in 7 days", "due tomorrow", "due today" (a day-before reminder that could not go out
+    the day before), "overdue"."""
+    if kind == "overdue" or days_left < 0:
+        return "overdue"
+    return {0: "due today", 1: "due tomorrow"}.get(days_left, f"due in {days_left} days")
 
 
 def subject_of(milestone_id: int, due_on: date) -> str:
@@ -194,7 +204,7 @@ def reminder_mail(milestone: Milestone, kind: str, organisation: Organisation, s
     """The subject and the template's values of one reminder."""
     today = local(now, organisation.timezone).date()
     days = (milestone.due_on - today).days
-    subject = f"{milestone.title} is {SUBJECT_LINES[kind].format(days=days)} ({school})"
+    subject = f"{milestone.title} is {when_words(kind, days)} ({school})"
     return subject, {"milestone": milestone, "reminder": kind, "school": school, "organisation": organisation,
                      "due": f"{milestone.due_on:%A %-d %B %Y}", "days_left": days,
                      "link": digests.external_link("incubation.milestone", milestone_id=milestone.id),

@@ -221,3 +221,34 @@ def test_a_milestone_found_long_late_is_not_announced_as_overdue(incubation):
     only_due(incubation, (recent, DUE - timedelta(days=jobs.OVERDUE_WITHIN_DAYS)),
              (old, DUE - timedelta(days=jobs.OVERDUE_WITHIN_DAYS + 1)))
     assert jobs.owed_reminders(at_local(DUE, 9)) == [(recent.id, "overdue")]
+
+
+@pytest.mark.parametrize("days, kind", [(9, None), (8, None), (7, "due_in_7_days"), (2, "due_in_7_days"),
+                                        (1, "due_in_1_day"), (0, "due_in_1_day"), (-1, "overdue"),
+                                        (-jobs.OVERDUE_WITHIN_DAYS, "overdue"), (-jobs.OVERDUE_WITHIN_DAYS - 1, None)])
+def test_the_rule_as_a_table(days, kind):
+    """Due `days` after the local day whose reminder hour has come: the reminder owed then."""
+    assert jobs.reminder_owed(DUE + timedelta(days=days), DUE) == kind
+
+
+def test_the_database_asks_what_the_rule_says(make_incubation_world, org, staff):
+    """Milestones due on each day from three weeks before to ten days after: the SQL of the sweep
+    owes each the reminder of the pure rule."""
+    world = make_incubation_world(org, staff, teams=5)
+    milestones = [m for team in world.teams for m in team.milestones]
+    pairs = list(zip(milestones, [DUE + timedelta(days=d) for d in range(-21, 11)]))
+    assert len(pairs) == 32
+    only_due(world, *pairs)
+    owed = dict(jobs.owed_reminders(at_local(DUE, 9)))
+    for milestone, due in pairs:
+        assert owed.get(milestone.id) == jobs.reminder_owed(due, DUE), due
+    assert len(owed) == 14 + 2 + 6  # late up to two weeks; due today or tomorrow; due in 2 to 7 days
+
+
+def test_a_day_before_reminder_that_could_not_go_out_the_day_before_says_today(incubation):
+    milestone = incubation.milestone(0, "Community")
+    only_due(incubation, (milestone, DUE))
+    assert jobs.send_milestone_reminders(at_local(DUE, 9)) == 1  # the worker was down on the day before
+    [message] = outbox(incubation.lead(0).email)
+    assert message.subject == f"Community input sessions is due today ({incubation.teams[0].school_name})"
+    assert "is due today, Wednesday 15 April 2026" in message.body_text
