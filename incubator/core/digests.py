@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, g, has_request_context, render_template, url_for
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incubator.core import audit
@@ -247,8 +247,10 @@ def external_link(endpoint: str, **values) -> str:
     """An absolute link to `endpoint`, in a request or in a job (which has no request to build from)."""
     if has_request_context():
         path = url_for(endpoint, **values)
-    else:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    else:  # one adapter per app context (a job's): a sweep builds thousands of links
+        if "digest_url_adapter" not in g:
+            g.digest_url_adapter = current_app.url_map.bind("localhost")
+        path = g.digest_url_adapter.build(endpoint, values)
     return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
 
 
