@@ -193,3 +193,15 @@ def _outbox_messages(ids: set[int]) -> dict[int, Named]:
 
     rows = db.session.execute(sa.select(OutboxMessage.id, OutboxMessage.recipient).where(OutboxMessage.id.in_(ids)))
     return {i: Named(f"the message to {recipient}", url_for("core.outbox_message", message_id=i)) for i, recipient in rows}
+
+
+# ---- reminders: notification settings (core.digests) ------------------------------------------
+
+def _mode_changed(words: Words) -> str:
+    mode = words["details"]["mode"]
+    if words["actor"] == words["object"]:
+        return f"{words['actor']} chose {mode} for their notices"
+    return f"{words['actor']} set the notices of {words['object']} to {mode}"
+
+
+phrases({"notifications.mode_changed": _mode_changed})

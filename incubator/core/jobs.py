@@ -61,13 +61,26 @@ def enqueue_after_commit(func, *args, queue_name: str = "default", retry: Retry 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     pending = session.info.pop("pending_jobs", [])
-    for queue_name, func, args, kwargs, retry in pending:
-        try:
-            queue(queue_name).enqueue(func, *args, retry=retry, **kwargs)
-        except RedisError:
-            # The data is committed: failing the request now would invite a duplicate.
-            # The job's own sweeper (e.g. mail.requeue_unsent) picks up what was not queued.
-            log.exception("Could not queue %s%r on %s after commit", func, args, queue_name)
+    by_queue: dict[str, list] = {}
+    for entry in pending:
+        by_queue.setdefault(entry[0], []).append(entry)
+    for queue_name, entries in by_queue.items():
+        # Many plain jobs for one queue (a sweep's mail: thousands at a commit) go to Redis in one
+        # pipeline instead of two round trips each; jobs with options are queued one by one.
+        if len(entries) > 1 and not any(kwargs for _, _, _, kwargs, _ in entries):
+            try:
+                queue(queue_name).enqueue_many([Queue.prepare_data(func, args, retry=retry)
+                                                for _, func, args, _, retry in entries])
+            except RedisError:
+                log.exception("Could not queue %d jobs on %s after commit", len(entries), queue_name)
+            continue
+        for _, func, args, kwargs, retry in entries:
+            try:
+                queue(queue_name).enqueue(func, *args, retry=retry, **kwargs)
+            except RedisError:
+                # The data is committed: failing the request now would invite a duplicate.
+                # The job's own sweeper (e.g. mail.requeue_unsent) picks up what was not queued.
+                log.exception("Could not queue %s%r on %s after commit", func, args, queue_name)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -149,5 +149,7 @@ def test_a_worker_serving_default_starts_the_reminder_sweep_and_a_mail_only_work
 
     assert start_periodic(["mail"]) == []
     assert queue("default").scheduled_job_registry.get_job_ids() == []
-    assert start_periodic(["mail", "default"]) == ["incubator.reviews.jobs.start_reminders"]
-    assert len(queue("default").scheduled_job_registry.get_job_ids()) == 1
+    assert "incubator.reviews.jobs.start_reminders" in start_periodic(["mail", "default"])
+    # (Other domains start their own sweeps on `default` too: one job here is the reviews' one.)
+    assert len([i for i in queue("default").scheduled_job_registry.get_job_ids()
+                if i.endswith("review-reminders")]) == 1
