@@ -101,7 +101,7 @@ def seed(size):
                 "due_on": day, "due_at": due_at, "status": status, "version": 1 + done,
                 "submitted_at": due_at - timedelta(days=2) if done else None,
                 "approved_at": due_at if status == MilestoneStatus.approved else None,
-                "last_activity": activity, "last_activity_at": (due_at - timedelta(days=1)) if activity else None,
+                "last_activity": activity, "last_activity_at": min(due_at - timedelta(days=1), now) if activity else None,
                 "created_at": now})
     for start in range(0, len(milestones), 2_000):
         db.session.execute(sa.insert(Milestone), milestones[start:start + 2_000])

@@ -14,13 +14,21 @@ from incubator.incubation.permissions import staff_of
 from incubator.incubation.views import bp
 
 
+# The short words of a cell on a dense print sheet (a legend above the grid explains them).
+SHORT_WORDS = {"pending": "To do", "submitted": "Review", "changes_requested": "Changes", "approved": "Approved"}
+
+
 def _print_density(rows: int, columns: int) -> str:
-    """How tightly the print sheet sets the grid, so it stays on one landscape page."""
-    if rows <= 8 and columns <= 9:
+    """How tightly the print sheet sets the grid, so it stays on one landscape page (the limits
+    were found by printing the bench's grids with Chromium)."""
+    if rows <= ROOMY[0] and columns <= ROOMY[1]:
         return "print-roomy"
-    if rows <= 16 and columns <= 12:
+    if rows <= COMPACT[0] and columns <= COMPACT[1]:
         return "print-compact"
     return "print-dense"
+
+
+ROOMY, COMPACT = (6, 7), (18, 12)
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -39,7 +47,7 @@ def cohort(cohort_id: int):
     outcome_url = url_for(".outcome", cohort_team_id=1)
     outcome_url = outcome_url[:outcome_url.rindex("/1/") + 1], outcome_url[outcome_url.rindex("/1/") + 2:]
     return render_template(
-        "incubation/grid.html", cohort=cohort, grid=the_grid, filters=filters, states=grid.STATES,
+        "incubation/grid.html", cohort=cohort, grid=the_grid, filters=filters, states=grid.STATES, short_words=SHORT_WORDS,
         progress=grid.progress(cohort, now), today=local(now, cohort.timezone).date(), is_staff=is_staff,
         coaches=sorted((c.user for c in cohort.coaches), key=lambda u: u.display_name.casefold()),
         now_words=format_local(now, cohort.timezone), milestone_url=milestone_url, team_url=team_url, outcome_url=outcome_url,
