@@ -7,15 +7,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from incubator.core.forms import query_arg
 from incubator.core.permissions import visible_or_404
-from incubator.core.timeutil import format_local, local, utcnow
+from incubator.core.timeutil import format_local, utcnow
 from incubator.incubation import grid
 from incubator.incubation.models import Cohort, CohortCoach
 from incubator.incubation.permissions import staff_of
 from incubator.incubation.views import bp
-
-
-# The short words of a cell on a dense print sheet (a legend above the grid explains them).
-SHORT_WORDS = {"pending": "To do", "submitted": "Review", "changes_requested": "Changes", "approved": "Approved"}
 
 
 def _print_density(rows: int, columns: int) -> str:
@@ -47,8 +43,8 @@ def cohort(cohort_id: int):
     outcome_url = url_for(".outcome", cohort_team_id=1)
     outcome_url = outcome_url[:outcome_url.rindex("/1/") + 1], outcome_url[outcome_url.rindex("/1/") + 2:]
     return render_template(
-        "incubation/grid.html", cohort=cohort, grid=the_grid, filters=filters, states=grid.STATES, short_words=SHORT_WORDS,
-        progress=grid.progress(cohort, now), today=local(now, cohort.timezone).date(), is_staff=is_staff,
+        "incubation/grid.html", cohort=cohort, grid=the_grid, filters=filters, states=grid.STATES,
+        progress=grid.progress(cohort, now), is_staff=is_staff,
         coaches=sorted((c.user for c in cohort.coaches), key=lambda u: u.display_name.casefold()),
         now_words=format_local(now, cohort.timezone), milestone_url=milestone_url, team_url=team_url, outcome_url=outcome_url,
         density=_print_density(len(the_grid.rows), len(the_grid.columns)))

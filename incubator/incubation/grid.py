@@ -78,10 +78,10 @@ class Filters:
 class Column:
     position: int
     title: str
+    key: tuple[int, str] = ()  # (position, title), what a row's cells are keyed by
 
-    @property
-    def key(self) -> tuple[int, str]:
-        return (self.position, self.title)
+    def __post_init__(self):
+        object.__setattr__(self, "key", (self.position, self.title))
 
 
 @dataclass
@@ -98,10 +98,11 @@ class Cell:
     last_activity_at: datetime | None
     last_activity_on: date | None  # the local day of it, as the cell shows it
     is_shown: bool = True  # in full (it matches the filters), or only its state (it does not)
-
-    @property
-    def label(self) -> str:
-        return self.status.label
+    # Words for the page, made once here (a template macro per cell cost more than the queries).
+    label: str = ""
+    due_words: str = ""
+    activity_words: str = ""
+    short_words: str = ""
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Row:
     is_active: bool
     outcome: IncubationOutcome | None
     cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
+    line: list[tuple[Column, Cell | None]] = field(default_factory=list)  # the shown columns, in order
 
     @property
     def outcome_label(self) -> str:
@@ -144,6 +146,28 @@ def _rows(cohort: Cohort) -> list[Row]:
     return rows
 
 
+# The short words of a cell on a dense print sheet (a legend above the grid explains them).
+SHORT_WORDS = {MilestoneStatus.pending: "To do", MilestoneStatus.submitted: "Review",
+               MilestoneStatus.changes_requested: "Changes", MilestoneStatus.approved: "Approved"}
+
+
+def day_words(day: date, this_year: int) -> str:
+    """ "14 Oct", or "14 Oct 2027" when it is not this year."""
+    return f"{day.day} {day:%b}" if day.year == this_year else f"{day.day} {day:%b %Y}"
+
+
+class _DayWords(dict):
+    """Per date met: (day_words, the short "14 Oct"), made once (600 cells share a few dozen dates)."""
+
+    def __init__(self, this_year: int):
+        super().__init__()
+        self.this_year = this_year
+
+    def __missing__(self, day: date) -> tuple[str, str]:
+        self[day] = words = (day_words(day, self.this_year), f"{day.day} {day:%b}")
+        return words
+
+
 def _cells(cohort: Cohort, now: datetime) -> list[tuple[int, Cell]]:
     result = db.session.execute(
         sa.select(Milestone.cohort_team_id, Milestone.id, Milestone.position, Milestone.title, Milestone.status,
@@ -153,13 +177,19 @@ def _cells(cohort: Cohort, now: datetime) -> list[tuple[int, Cell]]:
         .where(CohortTeam.cohort_id == cohort.id)
         .order_by(Milestone.position, Milestone.id))
     cells, tz_name = [], cohort.timezone
+    words = _DayWords(local(now, tz_name).year)
     for team_id, i, position, title, status, day, due_at, required, activity, activity_at in result:
         status = MilestoneStatus(status)
-        cells.append((team_id, Cell(milestone_id=i, position=position, title=title, status=status, due_on=day,
-                                    due_at=due_at, is_overdue=schedule.is_overdue(status, due_at, now),
-                                    required_for_launch=required, last_activity=activity or "",
-                                    last_activity_at=activity_at,
-                                    last_activity_on=local(activity_at, tz_name).date() if activity_at else None)))
+        late = schedule.is_overdue(status, due_at, now)
+        activity_on = local(activity_at, tz_name).date() if activity_at else None
+        activity_words = (activity or "") + (f", {words[activity_on][0]}" if activity and activity_on else "")
+        due_words, due_short = words[day]
+        cells.append((team_id, Cell(
+            milestone_id=i, position=position, title=title, status=status, due_on=day, due_at=due_at,
+            is_overdue=late, required_for_launch=required, last_activity=activity or "",
+            last_activity_at=activity_at, last_activity_on=activity_on, label=status.label,
+            due_words=due_words, activity_words=activity_words,
+            short_words=f"{'Overdue' if late else SHORT_WORDS[status]} {due_short}")))
     return cells
 
 
@@ -193,6 +223,8 @@ def build(cohort: Cohort, filters: Filters, now: datetime) -> Grid:
     else:
         visible_columns = all_columns
 
+    for row in shown:
+        row.line = [(column, row.cells.get(column.key)) for column in visible_columns]
     counted = [cell for row in shown for cell in row.cells.values() if cell.is_shown]
     counts = schedule.counts(((cell.status, cell.due_at) for cell in counted), now)
     upcoming = sorted(((row, cell) for row in shown if row.is_active for cell in row.cells.values()
