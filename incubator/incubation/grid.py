@@ -66,6 +66,13 @@ class Filters:
     def is_filtered(self) -> bool:
         return self.narrows_cells or bool(self.q)
 
+    def args(self, **changes) -> dict[str, str]:
+        """The query string of these filters (with `changes`), for a link that keeps them."""
+        values = {"state": self.state, "milestone": str(self.position or ""), "q": self.q,
+                  "required": "1" if self.required_only else "", "left": "1" if self.show_left else ""}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value}
+
     def matches(self, cell: "Cell") -> bool:
         if self.position is not None and cell.position != self.position:
             return False

@@ -126,6 +126,7 @@ def test_next_due_follows_the_filters(three, get):
     "?state=bogus", "?state=", "?state=" + "overdue" * 50, "?state=OVERDUE", "?state=%00overdue",
     f"?milestone={10**12}", "?milestone=-1", "?milestone=0", "?milestone=abc", "?milestone=1.5", "?milestone=%E2%91%A0",
     "?milestone=99", "?required=yes", "?left=2", "?state=overdue&state=approved",
+    "?cohort_id=1", "?_scheme=javascript", "?_external=1&_anchor=x", "?page=2",
 ])
 def test_hostile_values_are_ignored_never_a_500(three, get, query):
     page = get(query)
@@ -145,6 +146,16 @@ def test_a_long_or_hostile_search_answers_200(three, get):
     assert shown(get("?q=%F0%9F%8F%AB+%3Cscript%3E")) == []
     html = get("?q=%3Cscript%3Ealert(1)").html
     assert 'value="&lt;script&gt;alert(1)"' in html and "<script>alert(1)" not in html
+
+
+def test_the_link_to_teams_that_left_keeps_the_filters_and_nothing_else(three, get):
+    team = three.teams[2]
+    team.status, team.left_at, team.left_reason = "left", utcnow(), "Merged with another team."
+    db.session.commit()
+    page = get("?state=not_submitted&q=bayou&milestone=2&required=1&_scheme=javascript&cohort_id=7")
+    link = f"/incubation/cohorts/{three.cohort.id}?state=not_submitted&amp;milestone=2&amp;q=bayou&amp;required=1&amp;left=1"
+    assert f'<a href="{link}">Show it</a>' in page.html
+    assert "javascript" not in page.html.split("Show it")[0].rsplit("<a", 1)[1]
 
 
 def test_the_clear_link_appears_when_filtered(three, get):
