@@ -9,7 +9,7 @@ Columns are the union of the teams' milestones by position and title: a team add
 template changed may have a different plan, and gets empty cells where it has no such milestone.
 
 The counts and next due dates follow the filters: they cover exactly the cells the grid shows in
-full (the page says so when a filter is on). The next due dates are the open milestones not yet
+full (the page says so when a filter is on), of the teams still in the cohort. The next due dates are the open milestones not yet
 late, soonest first (the late ones are counted as overdue).
 """
 from dataclasses import dataclass, field
@@ -232,7 +232,8 @@ def build(cohort: Cohort, filters: Filters, now: datetime) -> Grid:
 
     for row in shown:
         row.line = [(column, row.cells.get(column.key)) for column in visible_columns]
-    counted = [cell for row in shown for cell in row.cells.values() if cell.is_shown]
+    # Teams that left are shown (when asked for) but never counted: their work is no longer due.
+    counted = [cell for row in shown if row.is_active for cell in row.cells.values() if cell.is_shown]
     counts = schedule.counts(((cell.status, cell.due_at) for cell in counted), now)
     upcoming = sorted(((row, cell) for row in shown if row.is_active for cell in row.cells.values()
                        if cell.is_shown and cell.status.is_open and not cell.is_overdue),

@@ -132,7 +132,9 @@ def test_teams_that_left_are_hidden_until_asked_for_then_shown_last_and_marked(m
     page = Page(browser.get(url(world) + "?left=1").text)
     assert page.schools[-1].startswith(school(world, 0)) and "Left the cohort" in page.schools[-1]
     assert "Left the cohort" not in page.schools[0]
-    assert page.counts["on time"] + page.counts["overdue"] == 21
+    assert page.counts["on time"] + page.counts["overdue"] == 14  # shown, never counted
+    assert "Teams that left the cohort are shown in the grid but not counted." in page.html
+    assert all(school(world, 0) not in line for line in page.next_due)
 
 
 def test_an_outcome_is_shown_in_its_row_and_staff_reach_the_outcome_page(incubation, make_client):
