@@ -33,52 +33,18 @@ from incubator.core.notices import SentNotice
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.incubation.models import Cohort, CohortTeam, Milestone
+from incubator.incubation.schedule import (OVERDUE_WITHIN_DAYS, REMINDER_HOUR, reminder_day,  # noqa: F401
+                                           reminder_owed, when_words)
 from incubator.incubation.staff_digest import send_staff_weekly
 from incubator.incubation.states import CohortTeamStatus, MilestoneStatus
 
 log = logging.getLogger(__name__)
 
-REMINDER_HOUR = 8          # local time the reminders of a day go out from
 SWEEP_EVERY = timedelta(hours=1)
-# "Overdue" tells a team its milestone has just become late. One late for longer than this when a
-# sweep first sees it (a cohort entered with a start date in the past, the sweep switched on
-# months into a cohort, a worker down for weeks) is not announced: staff see it on the grid and
-# in their weekly digest.
-OVERDUE_WITHIN_DAYS = 14
 BATCH = 200                # milestones (or people) per commit
 KIND_PREFIX = "incubation.reminder."
 TEAM = "team"
 OPEN = (MilestoneStatus.pending, MilestoneStatus.changes_requested)
-
-
-# ---- when: pure -----------------------------------------------------------------------------
-
-def reminder_day(now: datetime, tz_name: str) -> date:
-    """The last local day whose REMINDER_HOUR has come at `now`."""
-    moment = local(now, tz_name)
-    return moment.date() if moment.hour >= REMINDER_HOUR else moment.date() - timedelta(days=1)
-
-
-def reminder_owed(due_on: date, day: date) -> str | None:
-    """The reminder kind owed on local `day` (its hour come) for a milestone due on `due_on`
-    (`owed_reminders` asks the same of the database, for every milestone at once)."""
-    if due_on < day - timedelta(days=OVERDUE_WITHIN_DAYS):
-        return None
-    if due_on < day:  # D + 1 <= day
-        return "overdue"
-    if due_on <= day + timedelta(days=1):
-        return "due_in_1_day"
-    if due_on <= day + timedelta(days=7):
-        return "due_in_7_days"
-    return None
-
-
-def when_words(kind: str, days_left: int) -> str:
-    """"due in 7 days", "due tomorrow", "due today" (a day-before reminder that could not go out
-    the day before), "overdue"."""
-    if kind == "overdue" or days_left < 0:
-        return "overdue"
-    return {0: "due today", 1: "due tomorrow"}.get(days_left, f"due in {days_left} days")
 
 
 def subject_of(milestone_id: int, due_on: date) -> str:

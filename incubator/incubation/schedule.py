@@ -5,6 +5,11 @@ A milestone is due on a day in the organisation's timezone: the cohort's start d
 milestone's offset in days. It is due by the end of that day, so the moment stored (UTC) is the
 next local midnight; across a daylight-saving change that moment moves by an hour in UTC, and
 the team still sees the same date.
+
+Reminders fall on local days too, at REMINDER_HOUR: a milestone due on day D is reminded on D-7
+("due in 7 days"), D-1 ("due tomorrow") and D+1 ("overdue"); only the latest that has come is
+owed, and one late by more than OVERDUE_WITHIN_DAYS when first seen is not announced. Counting
+local days, not 24-hour periods, keeps a reminder on its day across a daylight-saving change.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,9 +18,12 @@ from zoneinfo import ZoneInfo
 
 from incubator.incubation.states import REQUIRED_GROUPS, MilestoneStatus, StakeholderGroup
 
-# Reminder kinds, in the order they fall due: (kind, how long before the due moment).
-REMINDERS = (("due_in_7_days", timedelta(days=7)), ("due_in_1_day", timedelta(days=1)), ("overdue", timedelta(0)))
-REMINDER_LABELS = {"due_in_7_days": "due in 7 days", "due_in_1_day": "due tomorrow", "overdue": "overdue"}
+REMINDER_HOUR = 8  # local time the reminders of a day go out from
+# "Overdue" tells a team its milestone has just become late. One late for longer than this when a
+# sweep first sees it (a cohort entered with a start date in the past, the sweep switched on
+# months into a cohort, a worker down for weeks) is not announced: staff see it on the grid and
+# in their weekly digest.
+OVERDUE_WITHIN_DAYS = 14
 
 
 def _zone(tz_name: str | None) -> ZoneInfo:
@@ -49,15 +57,32 @@ def is_overdue(status: MilestoneStatus, due_at: datetime | None, now: datetime) 
     return due_at is not None and MilestoneStatus(status).is_open and now >= due_at
 
 
-def reminders_owed(status: MilestoneStatus, due_at: datetime | None, now: datetime) -> list[str]:
-    """The reminder kinds whose time has come for this milestone (the sweep sends each once).
+def reminder_day(now: datetime, tz_name: str) -> date:
+    """The last local day whose REMINDER_HOUR has come at `now`."""
+    moment = now.astimezone(_zone(tz_name))
+    return moment.date() if moment.hour >= REMINDER_HOUR else moment.date() - timedelta(days=1)
 
-    Only the latest that applies is owed: a milestone created already overdue is not also told
-    it is "due in 7 days"."""
-    if due_at is None or not MilestoneStatus(status).is_open:
-        return []
-    due = [kind for kind, before in REMINDERS if now >= due_at - before]
-    return due[-1:]
+
+def reminder_owed(due: date, day: date) -> str | None:
+    """The reminder kind owed on local `day` (its hour come) for a milestone due on `due`
+    (`owed_reminders` asks the same of the database, for every milestone at once)."""
+    if due < day - timedelta(days=OVERDUE_WITHIN_DAYS):
+        return None
+    if due < day:  # D + 1 <= day
+        return "overdue"
+    if due <= day + timedelta(days=1):
+        return "due_in_1_day"
+    if due <= day + timedelta(days=7):
+        return "due_in_7_days"
+    return None
+
+
+def when_words(kind: str, days_left: int) -> str:
+    """"due in 7 days", "due tomorrow", "due today" (a day-before reminder that could not go out
+    the day before), "overdue"."""
+    if kind == "overdue" or days_left < 0:
+        return "overdue"
+    return {0: "due today", 1: "due tomorrow"}.get(days_left, f"due in {days_left} days")
 
 
 def missing_groups(entry_groups: Iterable[str]) -> list[StakeholderGroup]:

@@ -49,13 +49,19 @@ def test_overdue_is_derived_from_the_due_moment_and_the_status():
     assert not schedule.is_overdue("approved", due, due + timedelta(days=3))
 
 
-def test_only_the_latest_reminder_that_applies_is_owed():
-    due = datetime(2027, 3, 1, 6, tzinfo=timezone.utc)
-    assert schedule.reminders_owed("pending", due, due - timedelta(days=8)) == []
-    assert schedule.reminders_owed("pending", due, due - timedelta(days=7)) == ["due_in_7_days"]
-    assert schedule.reminders_owed("pending", due, due - timedelta(hours=20)) == ["due_in_1_day"]
-    assert schedule.reminders_owed("changes_requested", due, due) == ["overdue"]
-    assert schedule.reminders_owed("submitted", due, due) == []
+def test_reminders_fall_on_local_days_and_only_the_latest_is_owed():
+    due = date(2026, 11, 10)
+    assert schedule.reminder_owed(due, date(2026, 11, 2)) is None
+    assert schedule.reminder_owed(due, date(2026, 11, 3)) == "due_in_7_days"
+    assert schedule.reminder_owed(due, date(2026, 11, 9)) == "due_in_1_day"
+    assert schedule.reminder_owed(due, date(2026, 11, 10)) == "due_in_1_day"
+    assert schedule.reminder_owed(due, date(2026, 11, 11)) == "overdue"
+    assert schedule.reminder_owed(due, date(2026, 11, 24)) == "overdue"
+    assert schedule.reminder_owed(due, date(2026, 11, 25)) is None  # late for over two weeks: not announced
+    # The reminders of a day go out from 08:00 local: in Chicago, the day after the change back
+    # to standard time, 13:59 UTC is still 07:59 of 2 November.
+    assert schedule.reminder_day(datetime(2026, 11, 2, 13, 59, tzinfo=timezone.utc), "America/Chicago") == date(2026, 11, 1)
+    assert schedule.reminder_day(datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc), "America/Chicago") == date(2026, 11, 2)
 
 
 def test_the_stakeholder_rule_names_the_missing_groups_in_order():
