@@ -33,8 +33,7 @@ from incubator.core.notices import SentNotice
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.incubation.models import Cohort, CohortTeam, Milestone
-from incubator.incubation.schedule import (OVERDUE_WITHIN_DAYS, REMINDER_HOUR, reminder_day,  # noqa: F401
-                                           reminder_owed, when_words)
+from incubator.incubation.schedule import OVERDUE_WITHIN_DAYS, reminder_day, when_words
 from incubator.incubation.staff_digest import send_staff_weekly
 from incubator.incubation.states import CohortTeamStatus, MilestoneStatus
 

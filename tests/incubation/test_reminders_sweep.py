@@ -8,7 +8,7 @@ from incubator.core import digests
 from incubator.core.digests import NoticeMode
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
-from incubator.incubation import jobs
+from incubator.incubation import jobs, schedule
 from incubator.incubation.lifecycle import move_cohort_team, move_milestone
 from incubator.incubation.states import CohortTeamStatus, MilestoneStatus
 from tests.incubation.reminders_kit import at_local, claims, kept, only_due, outbox, set_due, subjects
@@ -157,8 +157,8 @@ def test_across_a_daylight_saving_change_each_reminder_falls_on_the_right_local_
     for days, kind in ((-7, "due_in_7_days"), (-1, "due_in_1_day"), (1, "overdue")):
         day = due + timedelta(days=days)
         # A minute before the local morning hour of that day: nothing; on the hour: that reminder.
-        assert jobs.send_milestone_reminders(at_local(day, jobs.REMINDER_HOUR - 1, 59, tz=tz)) == 0, (kind, day)
-        assert jobs.send_milestone_reminders(at_local(day, jobs.REMINDER_HOUR, 0, tz=tz)) == 1, (kind, day)
+        assert jobs.send_milestone_reminders(at_local(day, schedule.REMINDER_HOUR - 1, 59, tz=tz)) == 0, (kind, day)
+        assert jobs.send_milestone_reminders(at_local(day, schedule.REMINDER_HOUR, 0, tz=tz)) == 1, (kind, day)
         assert claims()[-1][0] == f"incubation.reminder.{kind}"
     # The milestone is late from the local midnight after its day, whatever the offset was.
     assert milestone.due_at == at_local(due + timedelta(days=1), 0, tz=tz)
@@ -228,7 +228,7 @@ def test_a_milestone_found_long_late_is_not_announced_as_overdue(incubation):
                                         (-jobs.OVERDUE_WITHIN_DAYS, "overdue"), (-jobs.OVERDUE_WITHIN_DAYS - 1, None)])
 def test_the_rule_as_a_table(days, kind):
     """Due `days` after the local day whose reminder hour has come: the reminder owed then."""
-    assert jobs.reminder_owed(DUE + timedelta(days=days), DUE) == kind
+    assert schedule.reminder_owed(DUE + timedelta(days=days), DUE) == kind
 
 
 def test_the_database_asks_what_the_rule_says(make_incubation_world, org, staff):
@@ -241,7 +241,7 @@ def test_the_database_asks_what_the_rule_says(make_incubation_world, org, staff)
     only_due(world, *pairs)
     owed = dict(jobs.owed_reminders(at_local(DUE, 9)))
     for milestone, due in pairs:
-        assert owed.get(milestone.id) == jobs.reminder_owed(due, DUE), due
+        assert owed.get(milestone.id) == schedule.reminder_owed(due, DUE), due
     assert len(owed) == 14 + 2 + 6  # late up to two weeks; due today or tomorrow; due in 2 to 7 days
 
 
