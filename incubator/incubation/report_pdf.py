@@ -8,25 +8,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from incubator.core import charts
 from incubator.core import pdf as shared
 from incubator.core.timeutil import format_local
+from incubator.incubation.coverage_chart import coverage_chart
 from incubator.incubation.states import REQUIRED_GROUPS, IncubationOutcome, MilestoneStatus, StakeholderGroup
 
 PAGE = landscape(letter)
 FRAME_WIDTH = PAGE[0] - 2 * shared.MARGIN
-SHORT_GROUPS = {StakeholderGroup.teachers: "Teachers", StakeholderGroup.students: "Students",
-                StakeholderGroup.parents: "Parents", StakeholderGroup.school_leaders: "Leaders",
-                StakeholderGroup.community_members: "Community"}
 CELL_COLOURS = {MilestoneStatus.approved: "#e3f1e0", MilestoneStatus.submitted: "#e4ecf7",
                 MilestoneStatus.changes_requested: "#fbeedd", MilestoneStatus.pending: "#ffffff"}
 GRID_LINE = colors.HexColor("#b7bfcc")
-
-
-def coverage_chart(coverage: dict, title: str, *, font: str = "Helvetica", width: float = 300, height: float = 150):
-    """Participants per stakeholder group, as a bar chart drawing (SVG on a page, the same drawing in the PDF)."""
-    return charts.bar_chart([SHORT_GROUPS[g] for g in StakeholderGroup], [coverage[g][1] for g in StakeholderGroup],
-                            title=title, width=width, height=height, font=font)
 
 
 def render_report(report, *, compress: bool = True) -> bytes:
@@ -58,7 +49,7 @@ def render_report(report, *, compress: bool = True) -> bytes:
         story.append(_coverage_table(report, font, style, clean))
         story.append(Spacer(1, 8))
         drawings = [coverage_chart(t.coverage, shared.fit(shared.drawable(t.label, font), font.regular, 11, 280),
-                                   font=font.regular) for t in report.teams]
+                                   font=font.regular, width=300, height=150) for t in report.teams]
         pairs = [drawings[i:i + 2] + [""] * (2 - len(drawings[i:i + 2])) for i in range(0, len(drawings), 2)]
         story.append(Table(pairs, colWidths=[FRAME_WIDTH / 2] * 2, hAlign="LEFT"))
     else:

@@ -10,15 +10,11 @@ from incubator.core import charts
 from incubator.core.timeutil import local
 from incubator.extensions import db
 from incubator.incubation import schedule
+from incubator.incubation.coverage_chart import coverage_chart
 from incubator.incubation.models import CoachingSession, CohortCoach, CohortTeam, Milestone, School, StakeholderEntry
 from incubator.incubation.states import MilestoneKind, MilestoneStatus, StakeholderGroup
 
 # The chart's axis cuts labels at 12 characters; the table beside it names the groups in full.
-SHORT_GROUP = {StakeholderGroup.teachers: "Teachers", StakeholderGroup.students: "Students",
-               StakeholderGroup.parents: "Parents", StakeholderGroup.school_leaders: "Leaders",
-               StakeholderGroup.community_members: "Community"}
-
-
 @dataclass(frozen=True)
 class Week:
     """Where the cohort stands on `today` (a local date)."""
@@ -73,8 +69,7 @@ class Coverage:
         return sum(p for _, _, p in self.rows)
 
     def chart(self, font: str = "Helvetica"):
-        return charts.bar_chart([SHORT_GROUP[g] for g, _, _ in self.rows], [n for _, n, _ in self.rows],
-                                title="Stakeholder input sessions per group", width=420, height=220, font=font)
+        return coverage_chart({g: (n, p) for g, n, p in self.rows}, font=font)
 
     def svg(self):
         description = "; ".join(f"{g.label}: {n} session{'s' if n != 1 else ''}, {p} participant"
