@@ -28,19 +28,36 @@ class SentNotice(db.Model):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def claim(kind: str, subject: str, recipient: str, *, now: datetime) -> bool:
-    """Record that this notice goes out now; False when it already went (nothing is written)."""
-    table = SentNotice.__table__
-    values = {"kind": kind, "subject": subject, "recipient": recipient, "sent_at": now}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _insert():
+    if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = (insert(table).values(**values)
+    return insert(SentNotice.__table__)
+
+
+def claim(kind: str, subject: str, recipient: str, *, now: datetime) -> bool:
+    """Record that this notice goes out now; False when it already went (nothing is written)."""
+    table = SentNotice.__table__
+    statement = (_insert().values(kind=kind, subject=subject, recipient=recipient, sent_at=now)
                  .on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"]).returning(table.c.id))
     # RETURNING rather than rowcount: psycopg reports -1 for an INSERT the dialect adds RETURNING to.
     return db.session.execute(statement).scalar() is not None
+
+
+def claim_many(pairs: list[tuple[str, str]], recipient: str, *, now: datetime) -> set[tuple[str, str]]:
+    """`claim` for many (kind, subject) pairs in one statement (a sweep's batch): the same unique
+    rows, in the caller's transaction; answers the pairs this call inserted (the others went
+    before, or another sweep holds them, and the unique row makes it wait for that one's commit).
+    Claim in a stable order (e.g. by milestone), so two sweeps cannot deadlock."""
+    if not pairs:
+        return set()
+    table = SentNotice.__table__
+    statement = (_insert().values([{"kind": k, "subject": s, "recipient": recipient, "sent_at": now}
+                                   for k, s in pairs])
+                 .on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
+                 .returning(table.c.kind, table.c.subject))
+    return {tuple(row) for row in db.session.execute(statement)}
 
 
 def was_sent(kind: str, subject: str, recipient: str) -> bool:

@@ -27,7 +27,7 @@ from flask import current_app
 
 from incubator.accounts.models import Organisation, User
 from incubator.applications.models import Application, Team, TeamMember
-from incubator.core import digests
+from incubator.core import digests, notices
 from incubator.core.jobs import periodic
 from incubator.core.notices import SentNotice
 from incubator.core.timeutil import local, utcnow
@@ -129,7 +129,7 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
     # Still owed as read (nothing changed since the candidates were read), then claimed at once.
     rows = [row for row in rows if MilestoneStatus(row[0].status) in OPEN
             and row[1].status == CohortTeamStatus.active]
-    won = claim_all([(KIND_PREFIX + kinds[m.id], subject_of(m.id, m.due_on)) for m, *_ in rows], TEAM, now=now)
+    won = notices.claim_many([(KIND_PREFIX + kinds[m.id], subject_of(m.id, m.due_on)) for m, *_ in rows], TEAM, now=now)
     sent, outgoing = 0, []
     for milestone, cohort_team, cohort, organisation, school_name, team_name in rows:
         kind = kinds[milestone.id]
@@ -141,25 +141,6 @@ def _remind(owed: list[tuple[int, str]], now: datetime) -> int:
         sent += 1
     digests.notify_many(outgoing, now=now)
     return sent
-
-
-def claim_all(pairs: list[tuple[str, str]], recipient: str, *, now: datetime) -> set[tuple[str, str]]:
-    """core.notices.claim for many (kind, subject) pairs in one statement: the same unique rows,
-    inserted in the caller's transaction; answers the pairs this call inserted (the others were
-    claimed before, or by another sweep, which the unique row makes wait for its commit). The
-    pairs are claimed in their given order (by milestone), so two sweeps cannot deadlock."""
-    if not pairs:
-        return set()
-    table = SentNotice.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (insert(table).values([{"kind": k, "subject": s, "recipient": recipient, "sent_at": now}
-                                       for k, s in pairs])
-                 .on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
-                 .returning(table.c.kind, table.c.subject))
-    return {tuple(row) for row in db.session.execute(statement)}
 
 
 def reminder_mail(milestone: Milestone, kind: str, organisation: Organisation, school: str,
