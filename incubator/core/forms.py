@@ -29,6 +29,16 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_direction_overrides(form, field):
+    """For multi-line text (a rationale, a note): line breaks are fine; text shown in another
+    order than typed is not."""
+    if isinstance(field.data, str) and _BIDI.search(field.data):
+        raise ValidationError("This contains direction overrides, which are not allowed.")
+
+
 def has_control_characters(value: str) -> bool:
     return bool(_CONTROL.search(value) or _LINE_BREAK_OR_BIDI.search(value))
 

@@ -10,16 +10,12 @@ from datetime import date
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from incubator.core.forms import BaseForm, strip
+from incubator.core.forms import BaseForm, CsrfForm, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.incubation.states import InputMethod, StakeholderGroup
 
 TEXT_MAX = 5000
 PARTICIPANTS_MAX = 10_000
 DURATION_MAX = 24 * 60
-
-
-class CsrfForm(BaseForm):
-    """Only the CSRF token: the delete buttons."""
 
 
 class ChoiceField(SelectField):

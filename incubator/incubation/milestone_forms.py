@@ -5,7 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from incubator.core.forms import BaseForm, is_plain_id, strip
+from incubator.core.forms import BaseForm, CsrfForm, is_plain_id, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.incubation.milestone_evidence import URL_MAX, EvidenceRefused, clean_url
 from incubator.incubation.milestones import COMMENT_MAX, Decision
 from incubator.incubation.models import TEXT_MAX, TITLE_MAX
@@ -57,10 +57,6 @@ class FileEvidenceForm(BaseForm):
                                          "100 MB in all for this milestone.")
     file_label = StringField("Title (optional)", filters=[strip], validators=[
         Length(max=TITLE_MAX, message=f"A title is at most {TITLE_MAX} characters.")])
-
-
-class CsrfForm(BaseForm):
-    """A button that changes something: only the CSRF token."""
 
 
 class SubmitForm(VersionedForm):

@@ -1,20 +1,11 @@
 """The outcome form: staff's recommendation for a team at the end of its cohort."""
-import re
-
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from incubator.core.forms import BaseForm, is_plain_id, strip
+from incubator.core.forms import BaseForm, is_plain_id, no_direction_overrides, strip
 from incubator.incubation.outcomes import RATIONALE_MAX
 from incubator.incubation.states import IncubationOutcome
 
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-
-
-def no_direction_overrides(form, field):
-    # Line breaks are fine in a rationale; text shown in another order than typed is not.
-    if isinstance(field.data, str) and _BIDI.search(field.data):
-        raise ValidationError("This contains direction overrides, which are not allowed.")
 
 
 def one_kind_of_line_break(value):

@@ -5,20 +5,13 @@ import re
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from incubator.core.forms import BaseForm, CsrfForm, single_line, strip  # noqa: F401 (CsrfForm: used through this module)
+from incubator.core.forms import BaseForm, CsrfForm, no_direction_overrides, single_line, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.readiness.models import LEVELS
 from incubator.readiness.states import Requirement
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-
-
-def no_direction_overrides(form, field):
-    if isinstance(field.data, str) and _BIDI.search(field.data):
-        raise ValidationError("This contains direction overrides, which are not allowed.")
 NOTE_MAX = 5000
-
-
 
 
 class OpenAssessmentForm(BaseForm):

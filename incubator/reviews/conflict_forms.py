@@ -4,16 +4,10 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.core.errors import ValidationFailed
-from incubator.core.forms import BaseForm, CsrfForm, strip  # noqa: F401 (CsrfForm: used through this module)
+from incubator.core.forms import BaseForm, CsrfForm, no_direction_overrides, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.reviews import profiles, tags
 from incubator.reviews.conflict_services import NOTE_MAX
 
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-def no_direction_overrides(form, field):
-    if isinstance(field.data, str) and any(ch in field.data for ch in _BIDI):
-        raise ValidationError("This contains direction overrides, which are not allowed.")
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -1,22 +1,13 @@
 """Forms of decisions."""
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
-import re
-
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from incubator.applications.states import Status
-from incubator.core.forms import BaseForm, strip
+from incubator.core.forms import BaseForm, no_direction_overrides, strip
 from incubator.reviews.decisions import BATCH_MAX, RATIONALE_MAX
 from incubator.reviews.states import Outcome
 
 OUTCOME_CHOICES = [(o.value, o.label) for o in Outcome]
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-
-
-def no_direction_overrides(form, field):
-    # Line breaks are fine in a rationale; text shown in another order than typed is not.
-    if isinstance(field.data, str) and _BIDI.search(field.data):
-        raise ValidationError("This contains direction overrides, which are not allowed.")
 
 
 class DecisionForm(BaseForm):
