@@ -3,9 +3,10 @@ import sqlalchemy as sa
 from flask import url_for
 
 from incubator.applications.models import Application, Team
-from incubator.core.audit_words import Named, names, phrases
+from incubator.core.audit_words import Named, names, phrases, state_words
 from incubator.extensions import db
 from incubator.incubation.models import Cohort, CohortTeam, Milestone, School
+from incubator.incubation.states import IncubationOutcome
 
 
 @names("Cohort")
@@ -77,9 +78,6 @@ phrases({
 
 
 # ---- outcomes: outcomes recorded, school records made, updated, removed (outcomes.py) ----------------
-from incubator.core.audit_words import state_words  # noqa: E402
-from incubator.incubation.states import IncubationOutcome  # noqa: E402
-
 state_words.update({o.value: o.label for o in IncubationOutcome})
 phrases({
     "incubation.outcome_recorded": "{actor} recorded the outcome of {object}: {to}",
