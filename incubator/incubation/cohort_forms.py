@@ -122,7 +122,7 @@ class CohortSettingsForm(BaseForm):
 class CoachesForm(BaseForm):
     coach_ids = IdCheckboxes("Coaches", refused="Choose among the coaches shown: coaches and program staff "
                                                 "of the organization.",
-                             description="Unticking someone removes them from the cohort: they no longer see it.")
+                             description="Clearing a box removes that person from the cohort: they no longer see it.")
 
 
 class AddTeamForm(BaseForm):
