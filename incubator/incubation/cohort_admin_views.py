@@ -283,6 +283,8 @@ def cohorts_due_date(milestone_id: int):
         except DomainError as error:
             db.session.rollback()
             form.due_on.errors = [*form.due_on.errors, str(error)]
+            if milestone.status == MilestoneStatus.approved:  # its row has no form to show the message
+                flash(str(error), "error")
         else:
             db.session.commit()
             flash(f"\u201c{milestone.title}\u201d is now due on {move.new:%-d %B %Y}." if move else
