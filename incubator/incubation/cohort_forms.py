@@ -4,7 +4,7 @@ from datetime import date
 
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, \
     TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from incubator.core.forms import BaseForm, is_plain_id, strip
@@ -181,10 +181,12 @@ class TemplateItemForm(BaseForm):
                        choices=[(k.value, k.label) for k in MilestoneKind], default=MilestoneKind.standard.value,
                        validate_choice=True)
     required_sessions = WholeNumberField("Coaching sessions needed", message="Enter a whole number of sessions.",
-                                         validators=[Optional(), NumberRange(min=1, max=MAX_SESSIONS,
-                                                     message=f"From 1 to {MAX_SESSIONS} sessions.")],
                                          description="Only for a coaching milestone.")
 
     def validate_required_sessions(self, field):
-        if self.kind.data == MilestoneKind.coaching.value and field.data is None:
+        if self.kind.data != MilestoneKind.coaching.value:
+            field.data = None  # only a coaching milestone counts sessions
+        elif field.data is None:
             raise ValidationError("A coaching milestone needs the number of logged sessions.")
+        elif not 1 <= field.data <= MAX_SESSIONS:
+            raise ValidationError(f"From 1 to {MAX_SESSIONS} sessions.")
