@@ -45,7 +45,11 @@ def cohorts():
         rows = listing.cohort_rows(page.items, now)
         waiting = listing.challenges_waiting(current_user)
         templates = listing.template_organisations(current_user)
-    coached = listing.cohort_rows(listing.coached_cohorts(current_user), now)
+    coached = listing.coached_cohorts(current_user)
+    if is_staff:  # the cohorts of the organisations they run are listed below already
+        ran = listing.staff_organisation_ids(current_user)
+        coached = [c for c in coached if ran is not None and c.organisation_id not in ran]
+    coached = listing.cohort_rows(coached, now)
     places = listing.places_summary(listing.own_places(current_user), now)
     return render_template("incubation/cohorts_index.html", is_staff=is_staff, page=page, rows=rows,
                            waiting=waiting, templates=templates, coached=coached, places=places, now=now)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from incubator.accounts.models import Membership, Organisation, Role, User
 from incubator.applications.models import Application, TeamMember
@@ -28,7 +29,7 @@ def runs_incubation(user) -> bool:
 
 def staff_cohorts_query(user) -> sa.Select:
     """Cohorts of the organisations the user runs, the latest start first."""
-    query = sa.select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    query = sa.select(Cohort).options(joinedload(Cohort.challenge)).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     org_ids = staff_organisation_ids(user)
     if org_ids is not None:
         query = query.where(Cohort.organisation_id.in_(org_ids))
@@ -41,13 +42,15 @@ def coached_cohorts(user) -> list[Cohort]:
     if not allowed:
         return []
     return list(db.session.scalars(
-        sa.select(Cohort).join(CohortCoach, CohortCoach.cohort_id == Cohort.id)
+        sa.select(Cohort).options(joinedload(Cohort.challenge)).join(CohortCoach, CohortCoach.cohort_id == Cohort.id)
         .where(CohortCoach.user_id == user.id, Cohort.organisation_id.in_(allowed))
         .order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
 
 
 def own_places_query(user) -> sa.Select:
-    return (sa.select(CohortTeam).join(TeamMember, TeamMember.team_id == CohortTeam.team_id)
+    return (sa.select(CohortTeam).options(joinedload(CohortTeam.cohort), joinedload(CohortTeam.application),
+                                          joinedload(CohortTeam.team))
+            .join(TeamMember, TeamMember.team_id == CohortTeam.team_id)
             .where(TeamMember.user_id == user.id).order_by(CohortTeam.id.desc()))
 
 

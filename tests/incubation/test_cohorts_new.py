@@ -235,3 +235,14 @@ def test_nobody_but_the_organisations_staff_may_make_a_cohort(make_client, make_
     assert _count(Cohort) == 2
     # A signed-out visitor: a page about an object answers 404 (its 404 page offers to sign in).
     assert make_client().get(url).status_code == 404
+
+
+def test_the_index_needs_the_same_statements_for_one_cohort_or_many(make_client, waiting, make_incubation_world,
+                                                                      count_statements):
+    client = make_client(waiting.staff)
+    client.get("/incubation/")
+    few = count_statements(lambda: client.get("/incubation/"))
+    for _ in range(3):
+        make_incubation_world(waiting.org, waiting.staff)
+    assert client.get("/incubation/").text.count("/settings") == 4
+    assert count_statements(lambda: client.get("/incubation/")) == few
