@@ -7,6 +7,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from incubator.accounts.models import Role
 from incubator.challenges.models import Challenge, Track
 from incubator.core.errors import DomainError
 from incubator.core.pagination import paginate
@@ -51,7 +52,8 @@ def cohorts():
         coached = [c for c in coached if ran is not None and c.organisation_id not in ran]
     coached = listing.cohort_rows(coached, now)
     places = listing.places_summary(listing.own_places(current_user), now)
-    return render_template("incubation/cohorts_index.html", is_staff=is_staff, page=page, rows=rows,
+    is_coach = bool(current_user.organisations_with(Role.coach))
+    return render_template("incubation/cohorts_index.html", is_staff=is_staff, is_coach=is_coach, page=page, rows=rows,
                            waiting=waiting, templates=templates, coached=coached, places=places, now=now)
 
 

@@ -46,8 +46,8 @@ def seed_incubation(org: Organisation) -> None:
                                                              Challenge.organisation_id == org.id))
     if staff is None or coach is None or challenge is None:
         return
-    if db.session.scalar(sa.select(Cohort.id).where(Cohort.organisation_id == org.id, Cohort.name == COHORT_NAME)):
-        return
+    if db.session.scalar(sa.select(Cohort.id).where(Cohort.challenge_id == challenge.id).limit(1)):
+        return  # seeded before (perhaps renamed since), or someone made a cohort of their own
     now = utcnow()
     applications = [a for a in (_application(challenge, name) for name in TEAMS) if a is not None]
     for application in applications:

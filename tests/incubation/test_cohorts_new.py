@@ -246,3 +246,9 @@ def test_the_index_needs_the_same_statements_for_one_cohort_or_many(make_client,
         make_incubation_world(waiting.org, waiting.staff)
     assert client.get("/incubation/").text.count("/settings") == 4
     assert count_statements(lambda: client.get("/incubation/")) == few
+
+
+def test_a_coach_named_on_no_cohort_is_told_so(make_client, make_user, grant_role, org):
+    coach = grant_role(make_user("new-coach@example.org"), org, Role.coach)
+    text = make_client(coach).get("/incubation/").text
+    assert "No cohort names you as a coach yet" in text and "You are not in an incubation cohort" not in text
