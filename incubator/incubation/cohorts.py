@@ -74,6 +74,7 @@ def create_cohort(challenge: Challenge, *, name: str, starts_on: date, length_mo
     chosen = set(application_ids)
     if not chosen:
         raise ValidationFailed("Choose at least one selected team for the cohort.")
+    _lock(chosen)
     allowed = {a.id: a for a in candidates(challenge)}
     if not chosen <= set(allowed):
         raise ValidationFailed("Only the challenge's selected teams that are in no cohort yet can join one. "
@@ -90,6 +91,13 @@ def create_cohort(challenge: Challenge, *, name: str, starts_on: date, length_mo
     audit.record(actor, "incubation.cohort_created", cohort, teams=len(chosen), coaches=len(coaches),
                  starts_on=starts_on.isoformat(), length_months=length_months)
     return cohort
+
+
+def _lock(application_ids: set[int]) -> None:
+    """Hold the chosen applications' rows until commit (PostgreSQL), so of two staff putting the
+    same team in a cohort at once the second sees the first's cohort and is refused."""
+    db.session.execute(sa.select(Application.id).where(Application.id.in_(sorted(application_ids)))
+                       .order_by(Application.id).with_for_update())
 
 
 def _check_length(length_months) -> None:
@@ -129,6 +137,7 @@ def add_team(cohort: Cohort, application: Application, *, actor: User, now: date
     """
     if not staff_of(actor, cohort.organisation_id):
         raise NotAllowed("Only program staff can add a team to a cohort.")
+    _lock({application.id})
     if application.id not in {a.id for a in candidates(cohort.challenge)}:
         raise ValidationFailed("Only the challenge's selected teams that are in no cohort yet can join one.")
     cohort_team = _join(cohort, application, plans.template_of(cohort.organisation), actor=actor, now=now)

@@ -252,3 +252,44 @@ def test_a_coach_named_on_no_cohort_is_told_so(make_client, make_user, grant_rol
     coach = grant_role(make_user("new-coach@example.org"), org, Role.coach)
     text = make_client(coach).get("/incubation/").text
     assert "No cohort names you as a coach yet" in text and "You are not in an incubation cohort" not in text
+
+
+def test_two_staff_putting_the_same_team_in_a_cohort_at_once_make_one(app, waiting):
+    """PostgreSQL: the second waits for the first's row locks, then sees its cohort and is refused."""
+    import threading
+    import time
+
+    from incubator.accounts.models import User
+    from incubator.core.errors import ValidationFailed
+    from incubator.incubation import cohorts
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    application_id, challenge_id, staff_id = waiting.applications[1].id, waiting.challenge.id, waiting.staff.id
+    cohorts.create_cohort(waiting.challenge, name="First", starts_on=date(2027, 1, 4), application_ids=[application_id],
+                          coach_ids=[], actor=waiting.staff, now=utcnow())
+    outcome = []
+
+    def second():
+        with app.app_context():
+            try:
+                cohorts.create_cohort(db.session.get(Challenge, challenge_id), name="Second",
+                                      starts_on=date(2027, 1, 4), application_ids=[application_id], coach_ids=[],
+                                      actor=db.session.get(User, staff_id), now=utcnow())
+                db.session.commit()
+                outcome.append("made")
+            except ValidationFailed as error:
+                db.session.rollback()
+                outcome.append(str(error))
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive()  # waiting for the first's lock
+    db.session.commit()
+    thread.join(10)
+    assert outcome and "in no cohort yet" in outcome[0]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortTeam).where(
+        CohortTeam.application_id == application_id)) == 1
