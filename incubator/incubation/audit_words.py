@@ -93,3 +93,19 @@ phrases({
     "incubation.evidence_added": "{actor} added {details[what]} to {object}",
     "incubation.evidence_removed": "{actor} removed {details[what]} from {object}",
 })
+
+
+# ---- cohorts: settings, coaches, teams leaving and coming back, due dates, the template ----------
+phrases({
+    "incubation.cohort_updated": "{actor} changed the {details[what]} of {object}",
+    "incubation.coach_added": "{actor} named {details[coach]} coach of {object}",
+    "incubation.coach_removed": "{actor} removed {details[coach]} as coach of {object}",
+    "incubation.team_left": "{actor} let {object} leave: {details[reason]}",
+    "incubation.team_returned": "{actor} brought {object} back into the cohort",
+    "incubation.dates_shifted": "{actor} moved {details[milestones]} due date(s) of {object} by {details[days]} day(s)",
+    "incubation.due_date_set": "{actor} moved the due date of {object} from {details[due_on_was]} to {details[due_on]}",
+    "incubation.template_item_added": "{actor} added \u201c{details[title]}\u201d to the milestone template",
+    "incubation.template_item_updated": "{actor} changed \u201c{details[title]}\u201d of the milestone template",
+    "incubation.template_item_deleted": "{actor} deleted \u201c{details[title]}\u201d from the milestone template",
+    "incubation.template_item_moved": "{actor} moved \u201c{details[title]}\u201d {details[direction]} in the milestone template",
+})

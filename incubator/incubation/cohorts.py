@@ -1,9 +1,10 @@
 """Cohorts: program staff make one from the selected applications of a `new_school` challenge,
-name its coaches, add a team later (a waitlisted team selected after) or let one leave.
+name its coaches, rename it or change its length, add a team later (a waitlisted team selected
+after), let one leave with a reason and bring it back.
 
 Services flush and let the caller commit; each is audited.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -15,11 +16,15 @@ from incubator.core import audit
 from incubator.core.errors import DomainError, NotAllowed, ValidationFailed
 from incubator.core.forms import has_control_characters
 from incubator.extensions import db
-from incubator.incubation import plans
-from incubator.incubation.models import TITLE_MAX, Cohort, CohortCoach, CohortTeam
+from incubator.incubation import lifecycle, plans
+from incubator.incubation.models import TEXT_MAX, TITLE_MAX, Cohort, CohortCoach, CohortTeam
 from incubator.incubation.permissions import staff_of
+from incubator.incubation.states import CohortTeamStatus
 
 DEFAULT_LENGTH_MONTHS = 6
+# How far from today a cohort may start (a typo like 2207 would put every date out of reach).
+START_WINDOW = timedelta(days=5 * 366)
+REASON_MAX = 2000
 
 
 def candidates(challenge: Challenge) -> list[Application]:
@@ -64,13 +69,12 @@ def create_cohort(challenge: Challenge, *, name: str, starts_on: date, length_mo
     if challenge.track != Track.new_school:
         raise DomainError("Only a new-school challenge's teams go through incubation.")
     name = _clean_name(name)
-    if not isinstance(length_months, int) or not 1 <= length_months <= 36:
-        raise ValidationFailed("A cohort lasts from 1 to 36 months (six by default).")
-    if not isinstance(starts_on, date):
-        raise ValidationFailed("Give the cohort's start date.")
+    _check_length(length_months)
+    _check_start(starts_on, now)
     chosen = set(application_ids)
     if not chosen:
         raise ValidationFailed("Choose at least one selected team for the cohort.")
+    _lock(chosen)
     allowed = {a.id: a for a in candidates(challenge)}
     if not chosen <= set(allowed):
         raise ValidationFailed("Only the challenge's selected teams that are in no cohort yet can join one. "
@@ -87,6 +91,26 @@ def create_cohort(challenge: Challenge, *, name: str, starts_on: date, length_mo
     audit.record(actor, "incubation.cohort_created", cohort, teams=len(chosen), coaches=len(coaches),
                  starts_on=starts_on.isoformat(), length_months=length_months)
     return cohort
+
+
+def _lock(application_ids: set[int]) -> None:
+    """Hold the chosen applications' rows until commit (PostgreSQL), so of two staff putting the
+    same team in a cohort at once the second sees the first's cohort and is refused."""
+    db.session.execute(sa.select(Application.id).where(Application.id.in_(sorted(application_ids)))
+                       .order_by(Application.id).with_for_update())
+
+
+def _check_length(length_months) -> None:
+    if isinstance(length_months, bool) or not isinstance(length_months, int) or not 1 <= length_months <= 36:
+        raise ValidationFailed("A cohort lasts from 1 to 36 months (six by default).")
+
+
+def _check_start(starts_on, now: datetime) -> None:
+    if not isinstance(starts_on, date) or isinstance(starts_on, datetime):
+        raise ValidationFailed("Give the cohort's start date.")
+    today = now.date()
+    if not today - START_WINDOW <= starts_on <= today + START_WINDOW:
+        raise ValidationFailed("A cohort starts within five years of today. Check the year of the start date.")
 
 
 def _coaches(organisation_id: int, coach_ids: list[int]) -> list[User]:
@@ -113,8 +137,108 @@ def add_team(cohort: Cohort, application: Application, *, actor: User, now: date
     """
     if not staff_of(actor, cohort.organisation_id):
         raise NotAllowed("Only program staff can add a team to a cohort.")
+    _lock({application.id})
     if application.id not in {a.id for a in candidates(cohort.challenge)}:
         raise ValidationFailed("Only the challenge's selected teams that are in no cohort yet can join one.")
     cohort_team = _join(cohort, application, plans.template_of(cohort.organisation), actor=actor, now=now)
     audit.record(actor, "incubation.team_added", cohort_team, cohort=cohort.name)
     return cohort_team
+
+
+def update_cohort(cohort: Cohort, *, name: str, length_months: int, actor: User) -> list[str]:
+    """Rename the cohort or change its length (the teams' due dates stay as they are).
+    Returns the names of the fields that changed.
+
+    :raises NotAllowed: the actor is not program staff of the cohort's organisation
+    :raises ValidationFailed: a bad name or length
+    """
+    _require_staff(actor, cohort)
+    name = _clean_name(name)
+    _check_length(length_months)
+    before = {"name": cohort.name, "length_months": cohort.length_months}
+    after = {"name": name, "length_months": length_months}
+    changed = [field for field in before if before[field] != after[field]]
+    if changed:
+        cohort.name, cohort.length_months = name, length_months
+        db.session.flush()
+        words = {"name": "name", "length_months": "length"}
+        audit.record(actor, "incubation.cohort_updated", cohort, fields=changed,
+                     what=" and ".join(words[field] for field in changed),
+                     **{f"{field}_was": before[field] for field in changed})
+    return changed
+
+
+def set_coaches(cohort: Cohort, coach_ids: list[int], *, actor: User, now: datetime) -> tuple[list[User], list[User]]:
+    """Make the cohort's coaches exactly `coach_ids`; each one added or removed is audited.
+    Returns (added, removed).
+
+    :raises NotAllowed: the actor is not program staff of the cohort's organisation
+    :raises ValidationFailed: a person who may not coach
+    """
+    _require_staff(actor, cohort)
+    current = {c.user_id: c for c in cohort.coaches}
+    wanted = set(coach_ids or [])
+    # Someone named before who lost the role may still be removed, never added again.
+    added = _coaches(cohort.organisation_id, sorted(wanted - set(current)))
+    removed = [current[i] for i in sorted(set(current) - wanted)]
+    for coach in added:
+        cohort.coaches.append(CohortCoach(user=coach, added_at=now))
+    for row in removed:
+        cohort.coaches.remove(row)
+    db.session.flush()
+    for coach in added:
+        audit.record(actor, "incubation.coach_added", cohort, coach=coach.display_name, coach_id=coach.id)
+    for row in removed:
+        audit.record(actor, "incubation.coach_removed", cohort, coach=row.user.display_name, coach_id=row.user_id)
+    return added, [row.user for row in removed]
+
+
+def clean_reason(reason: str | None) -> str:
+    """:raises ValidationFailed: empty, too long or with control characters"""
+    text = (reason or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationFailed("Say why the team leaves the cohort: staff will read it later.")
+    if len(text) > REASON_MAX:
+        raise ValidationFailed(f"The reason is at most {REASON_MAX:,} characters (it has {len(text):,}).")
+    if has_control_characters(text.replace("\n", " ")):
+        raise ValidationFailed("The reason contains characters that are not allowed "
+                               "(control characters or direction overrides).")
+    return text[:TEXT_MAX]
+
+
+def leave(cohort_team: CohortTeam, reason: str, *, actor: User, now: datetime,
+          expected_version: int | None = None) -> None:
+    """The team leaves the cohort; it keeps its milestones (read-only for it) and can be brought back.
+
+    :raises NotAllowed: the actor is not program staff of the cohort's organisation
+    :raises ValidationFailed: no reason, or a bad one
+    :raises InvalidTransition: the team has left already
+    :raises ChangedMeanwhile: someone changed the team's place since the page was loaded
+    """
+    _require_staff(actor, cohort_team.cohort)
+    reason = clean_reason(reason)
+    _check_version(cohort_team, expected_version)
+    lifecycle.move_cohort_team(cohort_team, CohortTeamStatus.left, actor=actor, action="incubation.team_left",
+                               details={"reason": reason}, left_at=now, left_reason=reason)
+
+
+def bring_back(cohort_team: CohortTeam, *, actor: User, expected_version: int | None = None) -> None:
+    """A team that left is in the cohort again, with the milestones it had.
+
+    :raises NotAllowed, InvalidTransition, ChangedMeanwhile: as leave
+    """
+    _require_staff(actor, cohort_team.cohort)
+    _check_version(cohort_team, expected_version)
+    lifecycle.move_cohort_team(cohort_team, CohortTeamStatus.active, actor=actor,
+                               action="incubation.team_returned", details={"left_reason": cohort_team.left_reason},
+                               left_at=None, left_reason=None)
+
+
+def _check_version(cohort_team: CohortTeam, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != cohort_team.version:
+        raise lifecycle.ChangedMeanwhile("team's place in the cohort")
+
+
+def _require_staff(actor: User, cohort: Cohort) -> None:
+    if not staff_of(actor, cohort.organisation_id):
+        raise NotAllowed("Only program staff can change a cohort.")

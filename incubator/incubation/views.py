@@ -10,3 +10,4 @@ from incubator.incubation import log_views  # noqa: E402,F401  (stakeholder and 
 from incubator.incubation import milestone_views  # noqa: E402,F401  (milestones, evidence, decisions)
 from incubator.incubation import outcome_views  # noqa: E402,F401  (outcomes, schools, CSV, report)
 from incubator.incubation import team_views  # noqa: E402,F401  (a team's page, checkpoints: team-page area)
+from incubator.incubation import cohort_template_views  # noqa: E402,F401  (the milestone template: cohorts area)
