@@ -1,13 +1,10 @@
 """Forms of the cohorts area: a new cohort, its settings, a team leaving, due dates, the template.
 The services check everything again; the forms give the messages beside the fields."""
-from datetime import date
-
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, \
-    TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from incubator.core.forms import BaseForm, is_plain_id, strip
+from incubator.core.forms import BaseForm, LocalDateField, WholeNumberField, is_plain_id, strip
 from incubator.incubation.cohorts import REASON_MAX
 from incubator.incubation.dates import MAX_SHIFT_DAYS
 from incubator.incubation.models import TEXT_MAX, TITLE_MAX
@@ -15,47 +12,6 @@ from incubator.incubation.states import MilestoneKind
 from incubator.incubation.template_admin import MAX_OFFSET_DAYS, MAX_SESSIONS
 
 DATE_HELP = "A date like 2027-01-04, in the organization's timezone."
-
-
-class LocalDateField(DateField):
-    """A day typed by staff (a local date), with a message a person can act on."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and len(valuelist[0] or "") > 40:
-            self.data = None
-            raise ValueError("Enter a date like 2027-01-04.")
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a date like 2027-01-04.") from None
-
-    def pre_validate(self, form):
-        if isinstance(self.data, date) and not 1900 <= self.data.year <= 2999:
-            raise ValidationError("Enter a date between the years 1900 and 2999.")
-
-
-class WholeNumberField(IntegerField):
-    """An integer with a plain message for "abc", "1.5" or a number too long to mean anything."""
-
-    def __init__(self, *args, message: str = "Enter a whole number.", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.message = message
-
-    def process_formdata(self, valuelist):
-        self.is_malformed = False
-        if not valuelist or not (valuelist[0] or "").strip():
-            self.data = None
-            return
-        text = valuelist[0].strip()
-        sign, digits = (text[0], text[1:]) if text[0] in "+-" else ("", text)
-        if not is_plain_id(digits, max_digits=9):
-            self.data, self.is_malformed = None, True
-            return
-        self.data = int(sign + digits)
-
-    def pre_validate(self, form):
-        if getattr(self, "is_malformed", False):
-            raise StopValidation(self.message)
 
 
 class IdCheckboxes(SelectMultipleField):

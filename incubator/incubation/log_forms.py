@@ -7,10 +7,10 @@ what is wrong next to it. The services check the same rule again.
 import re
 from datetime import date
 
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from incubator.core.forms import BaseForm, CsrfForm, strip  # noqa: F401 (CsrfForm: used through this module)
+from incubator.core.forms import BaseForm, CsrfForm, LocalDateField, WholeNumberField, strip  # noqa: F401 (CsrfForm: used through this module)
 from incubator.incubation.states import InputMethod, StakeholderGroup
 
 TEXT_MAX = 5000
@@ -30,24 +30,8 @@ class ChoiceField(SelectField):
             raise ValidationError(self.refusal)
 
 
-class WholeNumberField(IntegerField):
-    """Digits 0-9 only: int() would also take "١٢" (Arabic-Indic) or " 12 "."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and valuelist[0] != "":
-            text = valuelist[0].strip()
-            if not (text.isascii() and text.isdigit() and len(text) <= 9):
-                self.data = None
-                raise ValueError(self.gettext("Type a whole number, e.g. 12."))
-        super().process_formdata(valuelist)
-
-
-class LocalDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Type the date as year-month-day, e.g. 2027-03-14.") from None
+DATE_WORDS = "Type the date as year-month-day, e.g. 2027-03-14."
+NUMBER_WORDS = "Type a whole number, e.g. 12."
 
 
 def date_between(form, field):
@@ -79,12 +63,12 @@ class StakeholderEntryForm(_DatedForm):
                         choices=[("", "Choose a group")] + [(g.value, g.label) for g in StakeholderGroup],
                         refusal="Choose one of the groups in the list.",
                         validators=[InputRequired(message="Choose the group you heard from.")])
-    held_on = LocalDateField("Date", validators=[InputRequired(message="Give the date of the session."), date_between],
+    held_on = LocalDateField("Date", message=DATE_WORDS, validators=[InputRequired(message="Give the date of the session."), date_between],
                              description="The day the session took place.")
     method = ChoiceField("Method", choices=[("", "Choose a method")] + [(m.value, m.label) for m in InputMethod],
                          refusal="Choose one of the methods in the list.",
                          validators=[InputRequired(message="Choose how you heard from them.")])
-    participants = WholeNumberField("Number of participants", validators=[
+    participants = WholeNumberField("Number of participants", message=NUMBER_WORDS, signed=False, validators=[
         InputRequired(message="Say how many people took part."),
         NumberRange(min=1, max=PARTICIPANTS_MAX, message=f"Between 1 and {PARTICIPANTS_MAX:,}.")],
         render_kw={"inputmode": "numeric", "min": 1, "max": PARTICIPANTS_MAX})
@@ -138,7 +122,7 @@ class DurationField(StringField):
 
 
 class CoachingSessionForm(_DatedForm):
-    held_on = LocalDateField("Date", validators=[InputRequired(message="Give the date of the session."), date_between])
+    held_on = LocalDateField("Date", message=DATE_WORDS, validators=[InputRequired(message="Give the date of the session."), date_between])
     duration = DurationField("Duration", filters=[strip], validators=[
         InputRequired(message="Say how long the session lasted."), Length(max=40, message="At most 40 characters.")],
         description="Minutes (90) or hours and minutes (1:30, 1h 30m).")
