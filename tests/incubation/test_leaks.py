@@ -27,12 +27,12 @@ def walk(incubation, make_incubation_world, make_org, make_user, grant_role, org
     the template, a school), and the people who must not reach them."""
     first, second = incubation.teams
     milestone = incubation.milestone(0, "Community")
-    evidence = Evidence(milestone=milestone, kind="file", original_filename="plan.pdf",
+    evidence = Evidence(milestone_id=milestone.id, kind="file", original_filename="plan.pdf",
                         stored_name=secrets.token_hex(20), content_type="application/pdf", size_bytes=10,
                         sha256="0" * 64, added_by_id=incubation.lead(0).id)
-    entry = StakeholderEntry(cohort_team=first, group="parents", held_on=date.today(), method="survey",
+    entry = StakeholderEntry(cohort_team_id=first.id, group="parents", held_on=date.today(), method="survey",
                              participants=12, takeaways="Longer day", created_by_id=incubation.lead(0).id)
-    coaching = CoachingSession(cohort_team=first, coach_id=incubation.coach.id, held_on=date.today(),
+    coaching = CoachingSession(cohort_team_id=first.id, coach_id=incubation.coach.id, held_on=date.today(),
                                duration_minutes=60, topics="Budget")
     school = School(organisation_id=org.id, team_id=first.team_id, name="Bayou School", grades="K-5")
     db.session.add_all([evidence, entry, coaching, school])
