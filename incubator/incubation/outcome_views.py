@@ -93,8 +93,9 @@ def outcome(cohort_team_id: int):
     flash(" ".join(said), "success")
     summary = recorded.summary
     if cohort_team.outcome == IncubationOutcome.launch and not summary.all_required_approved:
-        flash(f"Note: {summary.required - summary.required_approved} milestone(s) required for launch are not "
-              "approved yet.", "info")
+        missing = summary.required - summary.required_approved
+        flash(f"Note: {missing} milestone{'' if missing == 1 else 's'} required for launch "
+              f"{'is' if missing == 1 else 'are'} not approved yet.", "info")
     return redirect(url_for(".outcome", cohort_team_id=cohort_team.id))
 
 
