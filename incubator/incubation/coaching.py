@@ -6,7 +6,7 @@ digest); a reply from the team tells the session's coach. Each change is audited
 place in the cohort and noted as the latest activity of the team's coaching milestone(s).
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
@@ -174,17 +174,19 @@ class Summary:
     minutes: int
     hours: float
     milestones: list[Progress]
+    latest: date | None = None  # the day of the last session
 
 
 def summary_of(cohort_team: CohortTeam) -> Summary:
     """The team's coaching so far, and for each coaching milestone the sessions logged vs needed."""
-    count, minutes = db.session.execute(
-        sa.select(sa.func.count(CoachingSession.id), sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))
+    count, minutes, latest = db.session.execute(
+        sa.select(sa.func.count(CoachingSession.id), sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0),
+                  sa.func.max(CoachingSession.held_on))
         .where(CoachingSession.cohort_team_id == cohort_team.id)).one()
     progress = [Progress(m.title, count, m.required_sessions) for m in cohort_team.milestones
                 if m.kind == MilestoneKind.coaching]
     return Summary(sessions=count, minutes=int(minutes), hours=schedule.coaching_hours([int(minutes)]),
-                   milestones=progress)
+                   milestones=progress, latest=latest)
 
 
 def sessions(cohort_team: CohortTeam) -> sa.Select:

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from incubator.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
 from incubator.core.permissions import require
 from incubator.extensions import db
-from incubator.incubation import events, lifecycle, milestone_mail, schedule
+from incubator.incubation import events, lifecycle, milestone_mail, stakeholders
 from incubator.incubation.lifecycle import ChangedMeanwhile
-from incubator.incubation.models import CoachingSession, Milestone, MilestoneComment, StakeholderEntry
+from incubator.incubation.models import CoachingSession, Milestone, MilestoneComment
 from incubator.incubation.permissions import on_team
 from incubator.incubation.states import MilestoneKind, MilestoneStatus, StakeholderGroup
 
@@ -62,14 +62,11 @@ def sessions_logged(milestone: Milestone) -> int:
 
 def stakeholder_coverage(milestone: Milestone) -> dict[StakeholderGroup, tuple[int, int]]:
     """Per group: (entries, participants) of the team's stakeholder log."""
-    rows = db.session.execute(sa.select(StakeholderEntry.group, StakeholderEntry.participants).where(
-        StakeholderEntry.cohort_team_id == milestone.cohort_team_id))
-    return schedule.coverage(rows)
+    return stakeholders.coverage_of(milestone.cohort_team)
 
 
 def missing_groups(milestone: Milestone) -> list[StakeholderGroup]:
-    coverage = stakeholder_coverage(milestone)
-    return schedule.missing_groups(g for g, (entries, _) in coverage.items() if entries)
+    return stakeholders.missing_of(stakeholder_coverage(milestone))
 
 
 def words_list(items: list[str]) -> str:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from incubator.core import charts
 from incubator.core.timeutil import local
 from incubator.extensions import db
-from incubator.incubation import schedule
+from incubator.incubation import coaching as coaching_log, stakeholders
 from incubator.incubation.coverage_chart import coverage_chart
-from incubator.incubation.models import CoachingSession, CohortCoach, CohortTeam, Milestone, School, StakeholderEntry
+from incubator.incubation.models import CohortCoach, CohortTeam, Milestone, School
 from incubator.incubation.states import MilestoneKind, MilestoneStatus, StakeholderGroup
 
 # The chart's axis cuts labels at 12 characters; the table beside it names the groups in full.
@@ -103,21 +103,16 @@ def today_index(items: list[TimelineItem]) -> int:
 
 
 def coverage(cohort_team: CohortTeam) -> Coverage:
-    pairs = db.session.execute(sa.select(StakeholderEntry.group, StakeholderEntry.participants)
-                               .where(StakeholderEntry.cohort_team_id == cohort_team.id)).all()
-    per_group = schedule.coverage(pairs)
+    per_group = stakeholders.coverage_of(cohort_team)
     rows = [(group, entries, people) for group, (entries, people) in per_group.items()]
-    return Coverage(rows, schedule.missing_groups(g for g, (n, _) in per_group.items() if n))
+    return Coverage(rows, stakeholders.missing_of(per_group))
 
 
 def coaching(cohort_team: CohortTeam, items: list[TimelineItem]) -> Coaching:
-    count, minutes, latest = db.session.execute(
-        sa.select(sa.func.count(CoachingSession.id), sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0),
-                  sa.func.max(CoachingSession.held_on))
-        .where(CoachingSession.cohort_team_id == cohort_team.id)).one()
+    done = coaching_log.summary_of(cohort_team)
     required = next((item.milestone.required_sessions for item in items
                      if item.milestone.kind == MilestoneKind.coaching and item.milestone.required_sessions), None)
-    return Coaching(count, schedule.coaching_hours([minutes]), latest, required)
+    return Coaching(done.sessions, done.hours, done.latest, required)
 
 
 def coaches(cohort_team: CohortTeam) -> list:
