@@ -228,3 +228,14 @@ def sign_in():
         return page
 
     return do
+
+
+def assert_fits_the_width(page, timeout_ms: int = 5_000) -> None:
+    """The page does not scroll sideways (a phone's width): checked once it has loaded and its
+    deferred scripts have run, and given a moment to settle, so a layout still being built under
+    load does not count, while one that stays too wide fails."""
+    page.wait_for_load_state("load")
+    try:
+        page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth + 1", timeout=timeout_ms)
+    except Exception:
+        raise AssertionError(f"horizontal overflow on {page.url}") from None

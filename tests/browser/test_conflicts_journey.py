@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from incubator.extensions import db
 from incubator.reviews.models import Conflict
 from incubator.reviews.states import ConflictSource
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, assert_fits_the_width
 from tests.reviews.conftest import make_review_world  # noqa: F401  (the fixture)
 
 PHONE = {"width": 390, "height": 800}
@@ -24,7 +24,7 @@ def _phone(browser, live_server, sign_in, who):
 
 
 def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+    assert_fits_the_width(page)
 
 
 def test_reviewers_declare_and_staff_lift(page, browser, live_server, sign_in, make_review_world,  # noqa: F811

@@ -14,7 +14,7 @@ from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.incubation.models import CohortTeam, School
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, assert_fits_the_width
 
 GROUPS = ("Teachers", "Students", "Parents", "School leaders")
 
@@ -53,7 +53,7 @@ def _context(browser, live_server, sign_in, who, width=None):
 
 
 def _no_horizontal_overflow(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+    assert_fits_the_width(page)
 
 
 def test_a_cohort_from_selection_to_a_launch_recommendation(page, browser, live_server, inbox, sign_in, make_user,

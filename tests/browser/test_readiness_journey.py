@@ -14,7 +14,7 @@ from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.readiness.models import ChallengeReadiness, Instrument
 from incubator.readiness.states import Requirement
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, assert_fits_the_width
 
 
 def _world(org, make_user):
@@ -53,7 +53,7 @@ def _rate(page, instrument, value_for, *, complete=True):
 
 
 def _no_horizontal_overflow(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+    assert_fits_the_width(page)
 
 
 def test_a_team_rates_itself_staff_add_a_rating_and_growth_shows_after_a_retake(

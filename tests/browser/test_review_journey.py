@@ -16,7 +16,7 @@ from incubator.challenges.states import ChallengeStatus
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
 from incubator.reviews.models import Assignment, ReviewRound
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, assert_fits_the_width
 from tests.reviews.conftest import make_review_world  # noqa: F401  (the fixture)
 
 PHONE = {"width": 390, "height": 844}
@@ -59,8 +59,7 @@ def _context(browser, live_server, **options):
 
 
 def _fits(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
-        f"horizontal overflow on {page.url}"
+    assert_fits_the_width(page)
 
 
 def _local_input(moment, tz):

@@ -7,14 +7,14 @@ from playwright.sync_api import expect
 
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, assert_fits_the_width
 from tests.reviews.conftest import make_review_world  # noqa: F401  (the fixture)
 
 PHONE = {"width": 390, "height": 844}
 
 
 def _no_horizontal_overflow(page):
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+    assert_fits_the_width(page)
 
 
 def test_a_reviewer_scores_and_submits_on_a_phone(app, browser, live_server, sign_in, make_review_world, org, staff):
