@@ -92,12 +92,13 @@ def _import_models() -> None:
     from incubator.core import mail as _mail  # noqa: F401
     from incubator.core import mail_templates as _mail_templates  # noqa: F401
     from incubator.core import notices as _notices  # noqa: F401
+    from incubator.grants import models as _grants  # noqa: F401
     from incubator.incubation import models as _incubation  # noqa: F401
     from incubator.readiness import models as _readiness  # noqa: F401
     from incubator.reviews import models as _reviews  # noqa: F401
 
 
-DOMAINS = ("challenges", "applications", "readiness", "reviews", "incubation")
+DOMAINS = ("challenges", "applications", "readiness", "reviews", "incubation", "grants")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -37,11 +37,16 @@ NO_ID = {
 NO_ID |= {"/reviews/profile"}  # conflicts: the reviewer profile (any reviewer; others 404)
 NO_ID |= {"/reviews/queue"}  # scoring
 NO_ID |= {"/incubation/", "/account/notifications"}  # incubation: the cohorts a person may see; notice settings
+# grants: a person's grants; finance's dashboard (their first organisation); Stripe's webhook (signed, no
+# session); two-factor sign-in (the person's own; the sign-in step needs a password first).
+NO_ID |= {"/grants/", "/grants/finance", "/grants/stripe/webhook", "/account/two-factor", "/account/two-factor/setup",
+          "/account/two-factor/confirm", "/login/two-factor"}
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
                     "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}
 NO_ID_STAFF_ONLY |= {"/reviews/profile"}  # conflicts
 NO_ID_STAFF_ONLY |= {"/reviews/queue"}  # scoring: a signed-in user who reviews nowhere gets 404
+NO_ID_STAFF_ONLY |= {"/grants/finance"}  # grants: finance of no organisation gets 404
 HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
                 "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
                 "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",
@@ -74,7 +79,8 @@ def world(org, staff, make_user):
     readiness = _readiness_world(org, challenge, application, lead)
     reviews = _reviews_world(org, challenge, application, make_user)
     incubation = _incubation_world(org, challenge, application, lead, make_user)
-    return {**readiness, **reviews, **incubation, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+    grants = _grants_world(org, challenge, application, incubation, make_user)
+    return {**readiness, **reviews, **incubation, **grants, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
             "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
             "attachment_id": application.attachments[0].id, "message_id": message.id,
             "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
@@ -152,6 +158,36 @@ def _incubation_world(org, challenge, application, lead, make_user) -> dict:
     return {"cohort_id": cohort.id, "cohort_team_id": cohort_team.id, "milestone_id": milestone.id,
             "evidence_id": evidence.id, "entry_id": entry.id, "coaching_id": coaching.id,
             "template_milestone_id": template[0].id, "school_id": school.id, "coach_id": coach.id}
+
+
+def _grants_world(org, challenge, application, incubation, make_user) -> dict:
+    """An accepted planning grant to the team with a due tranche, the team's manual payee and a
+    ledger line of a paid tranche."""
+    from datetime import date
+
+    from incubator.core.timeutil import end_of_local_day
+    from incubator.grants.models import Grant, LedgerEntry, Payee, Tranche
+    from incubator.grants.states import DueCondition, GrantKind, GrantStatus, LedgerKind, PayeeKind, TrancheStatus
+
+    now = utcnow()
+    grant = Grant(organisation_id=org.id, challenge_id=challenge.id, kind=GrantKind.planning,
+                  application_id=application.id, team_id=application.team_id, amount_cents=100_000_00,
+                  terms="Planning", expires_on=date(2027, 1, 31), expires_at=end_of_local_day(date(2027, 1, 31), org.timezone),
+                  status=GrantStatus.accepted, accepted_at=now, accepted_name="Lee Lead",
+                  accepted_letter_sha256="a" * 64)
+    paid = Tranche(position=1, amount_cents=40_000_00, condition=DueCondition.on_acceptance,
+                   status=TrancheStatus.paid, paid_at=now, manual_reference="CHK-1")
+    due = Tranche(position=2, amount_cents=60_000_00, condition=DueCondition.on_milestone,
+                  template_milestone_id=incubation["template_milestone_id"], milestone_title="Prototype",
+                  status=TrancheStatus.due, became_due_at=now)
+    grant.tranches.extend([paid, due])
+    payee = Payee(organisation_id=org.id, team_id=application.team_id, kind=PayeeKind.manual, name="Bayou School")
+    db.session.add_all([grant, payee])
+    db.session.flush()
+    db.session.add(LedgerEntry(organisation_id=org.id, grant_id=grant.id, tranche_id=paid.id, payee_id=payee.id,
+                               kind=LedgerKind.manual_payment, amount_cents=40_000_00, reference="CHK-1"))
+    db.session.commit()
+    return {"grant_id": grant.id, "tranche_id": due.id}
 
 
 def _fill(rule, ids, missing=False):

@@ -43,6 +43,11 @@ class User(db.Model):
     email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor sign-in (TOTP): the shared secret (base32), when it was turned on, and the
+    # last 30-second step used, so one code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    two_factor_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -109,8 +114,23 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
+    # When this session last proved the second factor (money actions need it within 15 minutes).
+    second_factor_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of a person's ten single-use recovery codes, stored as a SHA-256 hash (the codes
+    are long and random, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class Organisation(db.Model):

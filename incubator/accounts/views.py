@@ -289,3 +289,4 @@ def accept_pending(invitation_id: int):
 
 
 from incubator.accounts import profile_views  # noqa: E402,F401  (the profile pages, on the same blueprint)
+from incubator.accounts import two_factor_views  # noqa: E402,F401  (two-factor sign-in, on the same blueprints)

@@ -1,5 +1,5 @@
 """Time helpers: everything is stored in UTC and shown in the organisation's zone."""
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -12,6 +12,13 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def end_of_local_day(day: date, tz_name: str | None) -> datetime:
+    """The UTC moment local `day` ends in `tz_name` (the local midnight after it): a deadline
+    "by the end of" a day, a milestone's due moment, a grant offer's expiry."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(tz_name))
+    return midnight.astimezone(timezone.utc)
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -13,10 +13,11 @@ local days, not 24-hour periods, keeps a reminder on its day across a daylight-s
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from incubator.incubation.states import REQUIRED_GROUPS, MilestoneStatus, StakeholderGroup
+from incubator.core.timeutil import end_of_local_day
 
 REMINDER_HOUR = 8  # local time the reminders of a day go out from
 # "Overdue" tells a team its milestone has just become late. One late for longer than this when a
@@ -39,8 +40,7 @@ def due_on(starts_on: date, offset_days: int) -> date:
 
 def due_moment(day: date, tz_name: str | None) -> datetime:
     """The UTC moment a milestone due on local `day` becomes late: the local midnight after it."""
-    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone(tz_name))
-    return midnight.astimezone(timezone.utc)
+    return end_of_local_day(day, tz_name)
 
 
 def add_months(day: date, months: int) -> date:

@@ -1,0 +1,1 @@
+"""Grants: audit_words (to be written)."""

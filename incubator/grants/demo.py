@@ -1,0 +1,1 @@
+"""Grants: demo (to be written)."""

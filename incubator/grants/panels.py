@@ -1,0 +1,1 @@
+"""Grants: panels (to be written)."""
