@@ -1,0 +1,1 @@
+"""The append-only ledger (payouts area): one line per money movement."""

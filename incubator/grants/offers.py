@@ -1,0 +1,1 @@
+"""Making and withdrawing offers, and expiring them (offers area)."""

@@ -1,0 +1,1 @@
+"""A challenge's grant pool (offers area): budget, committed, paid, available."""
