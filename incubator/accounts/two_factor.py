@@ -33,7 +33,18 @@ def is_enabled(user) -> bool:
 
 
 def is_recent(user) -> bool:
-    raise NotImplementedError  # 2FA area
+    """This session (the signed-in row) proved the second factor within RECENT_FOR."""
+    import sqlalchemy as sa
+
+    from incubator.accounts.models import UserSession
+    from incubator.core.timeutil import utcnow
+    from incubator.extensions import db
+
+    key = getattr(user, "current_session_key", None)
+    if not key or not is_enabled(user):
+        return False
+    proved = db.session.scalar(sa.select(UserSession.second_factor_at).where(UserSession.key == key))
+    return proved is not None and proved >= utcnow() - RECENT_FOR
 
 
 def enrolled_required(view):
