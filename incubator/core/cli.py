@@ -175,6 +175,7 @@ def _demo_sign_ins() -> list[str]:
         if email in users:
             what = "admin" if is_admin else (role.label if role else "applicant")
             lines.append(f"  {email:<24} {what:<16} {name}")
+    lines.append("Finance and admin sign in with a second factor: `flask demo code` prints the code.")
     return lines
 
 

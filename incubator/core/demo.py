@@ -9,6 +9,9 @@ from incubator.extensions import db
 demo = AppGroup("demo", help="Demo data.")
 
 DEMO_PASSWORD = "incubator-demo-2026"
+# Finance and admins must sign in with a second factor: their demo accounts share this TOTP
+# secret (add it to any authenticator app, or run `flask demo code`). Local demo only.
+DEMO_TOTP_SECRET = "DEMOINCUBATORTWOFACTORSECRETCODE"
 ORG = {"name": "New Schools for New Orleans", "slug": "nsno", "timezone": "America/Chicago"}
 PEOPLE = [
     ("admin@example.org", "Avery Admin", None, True),
@@ -51,6 +54,8 @@ def seed_accounts() -> Organisation:
         user = get_or_create_user(email, name, is_admin=is_admin)
         if role and role not in user.roles_in(org.id):
             db.session.add(Membership(user=user, organisation=org, role=role))
+        if (is_admin or role is Role.finance) and user.two_factor_enabled_at is None:
+            user.totp_secret, user.two_factor_enabled_at = DEMO_TOTP_SECRET, utcnow()
     db.session.flush()
     return org
 
@@ -65,4 +70,14 @@ def seed():
     click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
     for email, name, role, is_admin in PEOPLE:
         what = "admin" if is_admin else (role.label if role else "applicant")
-        click.echo(f"  {email:<24} {what}")
+        two_factor = "  (two-factor: `flask demo code`)" if is_admin or role is Role.finance else ""
+        click.echo(f"  {email:<24} {what}{two_factor}")
+
+
+@demo.command("code")
+def code():
+    """Print the current two-factor code of the demo's finance and admin accounts."""
+    import pyotp
+
+    click.echo(f"Two-factor code now: {pyotp.TOTP(DEMO_TOTP_SECRET).now()} "
+               f"(secret {DEMO_TOTP_SECRET}, for an authenticator app; demo accounts only)")
