@@ -47,8 +47,9 @@ class GrantsWorld:
     def accept(self, grant: Grant | None = None) -> Grant:
         grant = grant or self.grant
         now = utcnow()
+        lead = self.lead  # loaded before the row changes (a lazy load would flush half of it)
         grant.status, grant.version = GrantStatus.accepted, grant.version + 1
-        grant.accepted_by_id, grant.accepted_name, grant.accepted_at = self.lead.id, self.lead.name, now
+        grant.accepted_by_id, grant.accepted_name, grant.accepted_at = lead.id, lead.name, now
         grant.accepted_ip, grant.accepted_letter_sha256 = "127.0.0.1", "a" * 64
         for tranche in grant.tranches:
             if tranche.condition is DueCondition.on_acceptance:
@@ -58,13 +59,14 @@ class GrantsWorld:
 
     def put(self, tranche: Tranche, status: TrancheStatus, **values) -> Tranche:
         now = utcnow()
+        staff_id, finance_id = self.staff.id, self.finance.id  # loaded before the row changes
         tranche.status = status
         if status in (TrancheStatus.requested, TrancheStatus.approved, TrancheStatus.processing,
                       TrancheStatus.paid, TrancheStatus.failed):
-            tranche.requested_by_id = tranche.requested_by_id or self.staff.id
+            tranche.requested_by_id = tranche.requested_by_id or staff_id
             tranche.requested_at = tranche.requested_at or now
         if status in (TrancheStatus.approved, TrancheStatus.processing, TrancheStatus.paid, TrancheStatus.failed):
-            tranche.approved_by_id = tranche.approved_by_id or self.finance.id
+            tranche.approved_by_id = tranche.approved_by_id or finance_id
             tranche.approved_at = tranche.approved_at or now
         if status is TrancheStatus.paid:
             tranche.paid_at = tranche.paid_at or now
