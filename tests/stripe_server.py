@@ -547,9 +547,9 @@ class _Handler(BaseHTTPRequestHandler):
                                               "message": f"Unrecognized request URL ({method}: {url.path})."}})
 
         fault = server.next_fault(endpoint)
-        if isinstance(fault, Delay):
-            time.sleep(fault.seconds)
-            fault = None
+        delay = 0.0
+        if isinstance(fault, Delay):   # waited out while the request executes (its key in use)
+            delay, fault = fault.seconds, None
         seen.outcome = str(fault) if fault is not None else ""
         if fault == DROP_BEFORE:
             return self._drop()
@@ -596,6 +596,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                              "Idempotency-Key": key})
                 server._executing.add(key)
         try:
+            if delay:
+                time.sleep(delay)
             try:
                 status, body = server.handle(endpoint, match, params)
                 store = True
