@@ -6,9 +6,11 @@ import threading
 import pytest
 import stripe
 
-from tests.grants.stripe_fixtures import stripe_server  # noqa: F401
+from tests.grants import stripe_fixtures
 from tests.stripe_server import (DROP_AFTER, DROP_BEFORE, RATE_LIMIT, SECRET_KEY, Delay, decode_form,
                                  sign)
+
+stripe_server = stripe_fixtures.stripe_server
 
 
 @pytest.fixture
