@@ -10,9 +10,10 @@ status and a short word for the log) and leaves the session ready to commit (the
 3. the event's object is re-read from the API (`gateway.retrieve_event_object`), never taken
    from the payload: a payload that lies changes nothing the API does not say, and an older
    event delivered after a newer one applies the object as it is now;
-4. `StripeEvent(id)` is inserted in a savepoint in the same transaction as the effect: two
-   deliveries of one event racing each other have one effect (the second one's insert fails
-   on the primary key, or waits for the first to commit and then fails);
+4. `StripeEvent(id)` is inserted (the transaction's first write) in the same transaction as the
+   effect: two deliveries of one event racing each other have one effect (the second one's
+   insert fails on the primary key, or waits for the first to commit and then fails; it rolls
+   back and answers 200);
 5. the effect:
    - `account.updated`: `payees.update_from_account(status)` (the current payee with that
      account: payouts enabled, details submitted);
@@ -85,11 +86,13 @@ def handle_delivery(payload: bytes, signature: str | None) -> Delivery:
             return Delivery(503, "retry", event_id)
 
     object_id = str(((event.get("data") or {}).get("object") or {}).get("id") or "")[:255]
+    # The event row is this transaction's first write (a plain flush, not a savepoint: SQLite's
+    # driver would make an outermost SAVEPOINT's release a commit); a duplicate rolls it all back.
     try:
-        with db.session.begin_nested():
-            db.session.add(StripeEvent(id=event_id[:255], type=type_[:100], object_id=object_id))
-            db.session.flush()
+        db.session.add(StripeEvent(id=event_id[:255], type=type_[:100], object_id=object_id))
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return Delivery(200, "duplicate", event_id)
 
     if isinstance(obj, AccountStatus) and type_ == "account.updated":
