@@ -154,6 +154,7 @@ class StripeServer:
         self._executing: set[str] = set()
         self._lock = threading.RLock()
         self._clock = int(time.time()) - 1000   # strictly increasing `created`
+        self._connections: set = set()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -177,6 +178,11 @@ class StripeServer:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        with self._lock:   # kept-alive connections: their threads stop reading
+            for connection in list(self._connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self._connections.clear()
 
     def __enter__(self):
         return self.start()
@@ -486,6 +492,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):   # quiet
         pass
+
+    def setup(self):
+        super().setup()
+        with self.stripe._lock:
+            self.stripe._connections.add(self.connection)
+
+    def finish(self):
+        with self.stripe._lock:
+            self.stripe._connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self):
         self._serve("GET")
