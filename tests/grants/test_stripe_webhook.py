@@ -310,3 +310,47 @@ def test_an_unknown_event_type_is_stored_without_effect(client, world):
 def test_a_signed_payload_without_an_event_id_is_refused(client, world):
     body = json.dumps({"object": "event", "type": "transfer.created", "data": {"object": {}}})
     assert deliver(client, world.server, body).status_code == 400 and stored_events() == 0
+
+
+def test_two_deliveries_of_one_event_at_once_from_two_workers_have_one_effect(app, world, monkeypatch):
+    """Two web processes receive the same event at the same moment: both have looked for the
+    event id and re-read the transfer before either inserts the event row. The row decides:
+    one settles the tranche, the other answers 200 with no effect. SQLite and PostgreSQL."""
+    import threading
+
+    from incubator.grants.stripe_gateway import StripeGateway
+
+    pay(world)
+    body, signature = _signed(world.server, world.server.events_of("transfer.created")[0])
+    db.session.commit()
+    real = StripeGateway.retrieve_event_object
+    barrier = threading.Barrier(2, timeout=20)
+
+    def read_then_wait(self, event):
+        found = real(self, event)
+        barrier.wait()
+        return found
+
+    monkeypatch.setattr(StripeGateway, "retrieve_event_object", read_then_wait)
+    outcomes, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                delivery = webhooks.handle_delivery(body, signature)
+                db.session.commit()
+                outcomes.append(delivery.outcome)
+            except Exception as error:  # reported below
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and sorted(outcomes) == ["duplicate", "handled"]
+    tranche = fresh(world.first)
+    assert tranche.status is TrancheStatus.paid and len(ledger_lines(tranche)) == 1 and stored_events() == 1
