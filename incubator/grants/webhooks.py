@@ -30,6 +30,8 @@ status and a short word for the log) and leaves the session ready to commit (the
    Other types: 200, stored, no effect.
 
 A temporary failure re-reading the object is a 503 with nothing stored: Stripe delivers again.
+An object the API refuses to show (no such transfer, an account no longer connected): the event
+is stored, with no effect, and logged.
 """
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ from incubator.core import audit
 from incubator.core.money import format_cents
 from incubator.extensions import db
 from incubator.grants import gateway as gateways
-from incubator.grants.gateway import AccountStatus, GatewayError, NotConfigured, Refused, Transfer
+from incubator.grants.gateway import (AccountStatus, GatewayError, NotConfigured, Refused, TemporaryFailure,
+                                      Transfer)
 from incubator.grants.models import LedgerEntry, StripeEvent, Tranche
 from incubator.grants.states import LedgerKind, TrancheStatus
 
@@ -81,9 +84,14 @@ def handle_delivery(payload: bytes, signature: str | None) -> Delivery:
     if type_ in HANDLED:
         try:
             obj = gateway.retrieve_event_object(event)
-        except GatewayError as error:
+        except TemporaryFailure as error:
             log.warning("Stripe webhook %s (%s): could not re-read its object: %s", event_id, type_, error.message)
             return Delivery(503, "retry", event_id)
+        except GatewayError as error:
+            # Stripe says there is no such object (or not ours): nothing to do, ever; the event
+            # is stored so it is not delivered again.
+            log.warning("Stripe webhook %s (%s): its object cannot be read: %s", event_id, type_, error.message)
+            obj = None
 
     object_id = str(((event.get("data") or {}).get("object") or {}).get("id") or "")[:255]
     # The event row is this transaction's first write (a plain flush, not a savepoint: SQLite's
