@@ -17,6 +17,7 @@ from tests.grants import stripe_fakes, stripe_fixtures
 stripe_server = stripe_fixtures.stripe_server
 stripe_app = stripe_fixtures.stripe_app
 stripe_gateway = stripe_fixtures.stripe_gateway
+stripe_deliver = stripe_fixtures.stripe_deliver
 contract_fakes = stripe_fakes.contract_fakes
 
 URL = "/grants/stripe/webhook"
@@ -305,6 +306,13 @@ def test_an_unknown_event_type_is_stored_without_effect(client, world):
     assert db.session.get(StripeEvent, event["id"]).type == "payout.paid"
     assert world.server.count("events.retrieve") == 0   # nothing to re-read
     assert deliver(client, world.server, event).json["outcome"] == "duplicate"
+
+
+def test_the_delivery_fixture_delivers_as_stripe_does(world, stripe_deliver):
+    pay(world)
+    assert stripe_deliver(world.server.events_of("transfer.created")[0]).json["outcome"] == "handled"
+    assert fresh(world.first).status is TrancheStatus.paid
+    assert stripe_deliver(world.server.events_of("transfer.created")[0], secret="whsec_x").status_code == 400
 
 
 def test_a_signed_payload_without_an_event_id_is_refused(client, world):
