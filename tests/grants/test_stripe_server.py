@@ -165,7 +165,7 @@ def test_a_key_still_executing_gets_a_409(stripe_server, account):
 
     thread = threading.Thread(target=slow)
     thread.start()
-    for _ in range(500):
+    for _ in range(2500):   # until the first request is executing (its key in use)
         if stripe_server._executing:
             break
         threading.Event().wait(0.002)
