@@ -18,20 +18,29 @@ from incubator.grants.states import LedgerKind
 REFERENCE_MAX = 200
 
 
-def _line(tranche: Tranche, kind: LedgerKind, amount_cents: int, *, payee: Payee | None,
-          transfer_id: str | None = None, reference: str | None = None, actor=None) -> LedgerEntry:
+_CURRENT = object()  # no payee given: the grantee's current payee
+
+
+def _line(tranche: Tranche, kind: LedgerKind, amount_cents: int, *, payee, transfer_id: str | None = None,
+          reference: str | None = None, actor=None, now=None) -> LedgerEntry:
     grant = tranche.grant
+    if payee is _CURRENT:
+        from incubator.grants.payouts import current_payee
+
+        payee = current_payee(grant)
     entry = LedgerEntry(organisation_id=grant.organisation_id, grant_id=grant.id, tranche_id=tranche.id,
                         payee_id=payee.id if payee is not None else None, kind=kind, amount_cents=amount_cents,
                         currency=grant.currency, transfer_id=transfer_id, reference=reference,
                         approved_by_id=tranche.approved_by_id,
                         recorded_by_id=actor.id if actor is not None else None)
+    if now is not None:
+        entry.created_at = now
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def record_transfer(tranche: Tranche, transfer_id: str, *, payee: Payee | None) -> LedgerEntry:
+def record_transfer(tranche: Tranche, transfer_id: str, *, payee: Payee | None = _CURRENT) -> LedgerEntry:
     """The tranche was paid by the gateway's transfer `transfer_id` (recorded by the system)."""
     if not transfer_id:
         raise DomainError("A transfer without an id cannot be recorded.")
@@ -51,16 +60,25 @@ def clean_reference(reference: str | None) -> str:
     return text
 
 
-def record_manual(tranche: Tranche, reference: str, *, payee: Payee | None, actor) -> LedgerEntry:
-    """Finance paid the tranche outside the portal; `reference` as they typed it."""
+def record_manual(tranche: Tranche, reference: str, *, payee: Payee | None = _CURRENT, actor,
+                  now=None) -> LedgerEntry:
+    """Finance paid the tranche outside the portal; `reference` as they typed it (payee: the
+    grantee's current one unless given)."""
     return _line(tranche, LedgerKind.manual_payment, tranche.amount_cents, payee=payee,
-                 reference=clean_reference(reference), actor=actor)
+                 reference=clean_reference(reference), actor=actor, now=now)
 
 
-def record_reversal(tranche: Tranche, transfer_id: str, amount_cents: int, *, payee: Payee | None,
-                    actor=None) -> LedgerEntry:
-    """Money of `transfer_id` came back (a transfer reversal): a negative line of `amount_cents`.
-    Never more than the tranche's payments still standing."""
+def record_reversal(tranche: Tranche, transfer, amount_cents: int, *, payee: Payee | None = _CURRENT,
+                    actor=None, now=None) -> LedgerEntry:
+    """Money of `transfer` (a gateway Transfer or its id) came back (a transfer reversal): a
+    negative line of `amount_cents`. Never more than the tranche's payments still standing.
+    The payee, unless given, is the one the transfer went to (else the current one)."""
+    transfer_id = transfer if isinstance(transfer, str) else transfer.id
+    if payee is _CURRENT:
+        payee = db.session.scalar(sa.select(LedgerEntry.payee_id).where(
+            LedgerEntry.tranche_id == tranche.id, LedgerEntry.transfer_id == transfer_id,
+            LedgerEntry.kind == LedgerKind.transfer).limit(1))
+        payee = db.session.get(Payee, payee) if payee else _CURRENT
     amount = abs(int(amount_cents))
     if amount == 0:
         raise DomainError("A reversal of nothing is not recorded.")
@@ -68,7 +86,7 @@ def record_reversal(tranche: Tranche, transfer_id: str, amount_cents: int, *, pa
                                  .where(LedgerEntry.tranche_id == tranche.id))
     if amount > standing:
         raise DomainError("A reversal cannot return more than was paid for this tranche.")
-    return _line(tranche, LedgerKind.reversal, -amount, payee=payee, transfer_id=transfer_id, actor=actor)
+    return _line(tranche, LedgerKind.reversal, -amount, payee=payee, transfer_id=transfer_id, actor=actor, now=now)
 
 
 def _net():

@@ -303,3 +303,15 @@ def test_the_sweep_is_one_scheduled_job_that_reschedules_itself(grants_world, fa
     assert scheduled == [reconcile._job_id()]
     assert reconcile.sweep()["settled"] == 0
     assert payments_queue().scheduled_job_registry.get_job_ids() == [reconcile._job_id()]
+
+
+def test_the_ledger_finds_the_payee_when_not_given(grants_world, fake):
+    """As finance's release.py and the webhook call it: no payee, `now`, a Transfer object."""
+    [first, second] = ready_to_pay(grants_world, positions=(1, 2))
+    payee = payouts.current_payee(grants_world.grant)
+    when = utcnow() - timedelta(minutes=3)
+    line = ledger.record_manual(first, "Cheque 881", actor=grants_world.finance, now=when)
+    assert (line.payee_id, line.created_at) == (payee.id, when)
+    ledger.record_transfer(second, "tr_9")
+    reversal = ledger.record_reversal(second, _transfer(second, id="tr_9"), 1_00)
+    assert (reversal.payee_id, reversal.transfer_id, reversal.amount_cents) == (payee.id, "tr_9", -1_00)
