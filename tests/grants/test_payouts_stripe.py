@@ -11,14 +11,15 @@ from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.grants import payouts, reconcile
 from tests.grants.payouts_fakes import fresh, ledger_lines, queue_and_commit, ready_to_pay
-from tests.grants.stripe_fixtures import stripe_app, stripe_server  # noqa: F401  (fixtures)
+from tests.grants.stripe_fixtures import stripe_app, stripe_server
 from tests.stripe_server import DROP_AFTER, DROP_BEFORE, INSUFFICIENT, RATE_LIMIT, Delay
 
 CREATE = "transfers.create"
+FIXTURES = (stripe_app, stripe_server)  # the stripe area's fixtures, used by `server` below
 
 
 @pytest.fixture
-def server(stripe_app, app, monkeypatch):  # noqa: F811
+def server(stripe_app, app, monkeypatch):
     monkeypatch.setitem(app.config, "PAYOUT_RETRY_INTERVALS", [0])  # RQ's retries at once, for a burst worker
     return stripe_app
 
