@@ -315,3 +315,11 @@ def test_the_ledger_finds_the_payee_when_not_given(grants_world, fake):
     ledger.record_transfer(second, "tr_9")
     reversal = ledger.record_reversal(second, _transfer(second, id="tr_9"), 1_00)
     assert (reversal.payee_id, reversal.transfer_id, reversal.amount_cents) == (payee.id, "tr_9", -1_00)
+
+
+def test_a_worker_serving_payments_starts_the_reconciler(app):
+    from incubator.core.jobs import start_periodic
+
+    assert "incubator.grants.reconcile.start_sweep" in start_periodic(["payments"])
+    assert "incubator.grants.reconcile.start_sweep" not in start_periodic(["mail"])
+    assert reconcile._job_id() in payments_queue().scheduled_job_registry.get_job_ids()
