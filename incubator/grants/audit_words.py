@@ -8,3 +8,9 @@ _stripe_phrases({
     "grants.tranche.flagged": "Stripe's webhook flagged {object} for finance: {details[reason]}",
 })
 # ---- end of the stripe area ----------------------------------------------------------------------
+# ---- payouts (payouts.py, reconcile.py) -------------------------------------------------------
+from incubator.core.audit_words import phrases as _payout_phrases  # noqa: E402
+
+_payout_phrases({
+    "grants.tranche.needs_attention": "{object} was flagged for finance: {details[message]}",
+})
