@@ -15,7 +15,7 @@ from incubator.grants.states import DueCondition, GrantKind, GrantStatus, Tranch
 from incubator.incubation import milestones
 from incubator.incubation.models import School
 from tests.grants.offers_support import accept, offer, prototype_of
-from tests.incubation.conftest import make_incubation_world  # noqa: F401  (the fixture)
+from tests.incubation import conftest as incubation_fixtures
 from tests.incubation.milestones_support import approved, fresh, submitted
 
 
@@ -48,6 +48,12 @@ class PoolWorld:
         db.session.flush()
         tranches.on_acceptance(grant, actor=lead, now=utcnow())
         db.session.commit()
+
+
+@pytest.fixture
+def make_incubation_world(make_user, grant_role):
+    """tests/incubation/conftest.py's factory of teams with milestones (its conftest is not ours)."""
+    return incubation_fixtures.make_incubation_world.__wrapped__(make_user, grant_role)
 
 
 @pytest.fixture
@@ -214,8 +220,9 @@ def test_the_sweep_is_scheduled_once_on_the_default_queue(app):
 def test_the_workers_import_the_sweep():
     from incubator.core import jobs
 
-    import incubator.grants.jobs  # noqa: F401  (what a worker imports)
+    import importlib
 
+    importlib.import_module("incubator.grants.jobs")  # what a worker imports
     assert any(f is sweeps.start_sweep for _, f in jobs._periodic)
 
 
