@@ -51,9 +51,14 @@ class TrancheRow(BaseForm):
         if self.cents is not None and self.cents <= 0:
             raise ValidationError("A tranche is more than $0.")
 
-    def validate_due_on(self, field):
-        if not self.is_blank and self.condition.data == DueCondition.on_date.value and field.data is None:
-            raise ValidationError("Give the date this tranche becomes due.")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        # After the fields' own checks (Optional() stops a blank date's chain): a dated row needs its date.
+        if (not self.is_blank and self.condition.data == DueCondition.on_date.value and self.due_on.data is None
+                and not self.due_on.errors):
+            self.due_on.errors = [*self.due_on.errors, "Give the date this tranche becomes due."]
+            ok = False
+        return ok
 
     def validate_milestone(self, field):
         value = (field.data or "").strip()
@@ -89,10 +94,14 @@ class OfferForm(BaseForm):
             row.form.milestone.choices = choices
         self._milestone_choices = choices
 
+    def append_row(self):
+        row = self.tranches.append_entry()
+        row.form.milestone.choices = self._milestone_choices
+        return row
+
     def add_blank_rows(self, up_to: int) -> None:
         while len(self.tranches) < min(up_to, MAX_TRANCHES):
-            row = self.tranches.append_entry()
-            row.form.milestone.choices = self._milestone_choices
+            self.append_row()
 
     def validate_amount(self, field):
         self.cents = _cents(field)

@@ -137,7 +137,7 @@ def _prefill(form: OfferForm, challenge: Challenge, milestones: list[TemplateMil
     while len(form.tranches):
         form.tranches.pop_entry()
     for cents, condition, due_on, milestone in rows:
-        row = form.tranches.append_entry()
+        row = form.append_row()
         row.form.amount.data = f"{cents / 100:.2f}"
         row.form.condition.data = condition.value
         row.form.due_on.data = due_on
