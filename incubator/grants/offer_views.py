@@ -165,6 +165,8 @@ def offer_new(challenge_id: int):
     challenge = visible_or_404(Challenge, challenge_id, "manage")
     application, school = _grantee_from_args(challenge)
     milestones = plans.template_of(challenge.organisation)
+    if request.method == "GET":
+        db.session.commit()  # a template made on first use is kept, so the milestone ids on the page exist
     kinds = [GrantKind.planning] if application is not None else [GrantKind.launch, GrantKind.transition]
     form = OfferForm(kinds=kinds, milestones=milestones)
     now = utcnow()

@@ -325,3 +325,34 @@ def test_no_tranche_row_is_left_behind_by_a_refused_offer(open_world, make_clien
     data = form_data(open_world.org, rows=[("40000", "on_acceptance", "", "")])
     make_client(open_world.staff).post(offer_url(open_world), data=data)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Tranche)) == before
+
+
+def test_an_organisation_without_a_template_yet_keeps_the_one_the_form_shows(make_client, make_org, make_user,
+                                                                           grant_role):
+    from datetime import timedelta as days
+
+    from incubator.applications.models import Application, Team, TeamMember
+    from incubator.applications.states import Status
+    from incubator.challenges.models import Challenge, Track
+    from incubator.challenges.states import ChallengeStatus
+    from incubator.incubation.models import TemplateMilestone
+
+    org = make_org("New Org")
+    staff = grant_role(make_user("staff-new@example.org"), org, Role.program_staff)
+    now = utcnow()
+    challenge = Challenge(organisation=org, title="First", slug="first-new", track=Track.new_school,
+                          status=ChallengeStatus.published, opens_at=now - days(30), closes_at=now - days(10),
+                          grant_pool_cents=500_000_00)
+    team = Team(name="Fresh Team")
+    team.members.append(TeamMember(user=make_user("lead-new@example.org"), is_lead=True))
+    application = Application(team=team, challenge=challenge, school_name="Fresh School", status=Status.selected,
+                              submitted_at=now - days(20))
+    db.session.add_all([challenge, application])
+    db.session.commit()
+    client = make_client(staff)
+    assert client.get(f"/grants/challenges/{challenge.id}/offer?application_id={application.id}").status_code == 200
+    kept = db.session.scalars(sa.select(TemplateMilestone).where(TemplateMilestone.organisation_id == org.id)).all()
+    assert kept
+    response = client.post(f"/grants/challenges/{challenge.id}/offer?application_id={application.id}",
+                           data=form_data(org))
+    assert response.status_code == 302
