@@ -2,3 +2,4 @@
 the reconciler (payments queue), and the sweeps that make dated tranches due and expire offers."""
 from incubator.grants import events as _events  # noqa: F401  (the milestone subscription)
 from incubator.grants import reconcile as _reconcile  # noqa: F401  (the payout job and the reconciler: payments queue)
+from incubator.grants import sweeps as _sweeps  # noqa: F401  (offers: dated tranches due, offers expired)
