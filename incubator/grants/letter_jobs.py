@@ -24,7 +24,8 @@ def fingerprint(grant: Grant) -> str:
         .where(Tranche.grant_id == grant.id).order_by(Tranche.position)).all()
     accepted = grant.status in ("accepted", "closed")
     return pdf_jobs.digest(
-        grant.id, grant.organisation.name, grant.organisation.timezone, grant.challenge.title,
+        grant.id, grant.offered_at.replace(tzinfo=None).isoformat() if grant.offered_at else None,
+        grant.organisation.name, grant.organisation.timezone, grant.challenge.title,
         str(grant.kind), grant.grantee_name, team.name if team is not None else "",
         lead.display_name if lead is not None else "", grant.amount_cents, grant.currency, grant.terms,
         grant.expires_on, grant.expires_at.replace(tzinfo=None) if grant.expires_at else None,

@@ -148,7 +148,8 @@ def render_letter(grant, *, compress: bool = True) -> bytes:
     if lead is not None:
         story.append(para(f"Addressed to {clean(lead.display_name)}, the team's lead, who may accept it on behalf "
                           f"of {clean(grant.grantee_name)}."))
-    story.append(para(f"Grant number {grant.id}. Pool: {clean(grant.challenge.title)}."))
+    story.append(para(f"Grant number {grant.id}, offered on {clean(format_local(grant.offered_at, tz, '%-d %B %Y'))}. "
+                      f"Pool: {clean(grant.challenge.title)}."))
     story.append(para(f"This offer can be accepted until the end of {grant.expires_on:%-d %B %Y} "
                       f"({clean(format_local(grant.expires_at, tz))})."))
 
