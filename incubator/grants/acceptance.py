@@ -82,9 +82,7 @@ def decline(grant: Grant, *, actor, reason: str = "", now: datetime) -> Grant:
 
     :raises OfferClosed, ValidationFailed, ChangedMeanwhile: as accept
     """
-    status = GrantStatus(grant.status)
-    if status is not GrantStatus.offered:
-        raise OfferClosed(f"This offer is {status.label.lower()}: it can no longer be answered.")
+    _answerable(grant, now)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationFailed(f"The reason must be at most {REASON_MAX} characters.")

@@ -4,6 +4,7 @@ either exists or is being prepared. The job also stores the file's SHA-256 as
 `grant.letter_sha256`; acceptance compares the hash the grantee was shown with the current
 letter's."""
 import hashlib
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,6 +13,15 @@ from incubator.core import pdf_jobs
 from incubator.extensions import db
 from incubator.grants.letter_pdf import render_letter
 from incubator.grants.models import Grant, Tranche
+
+
+def _utc(moment: datetime | None) -> str | None:
+    """A stored moment as text, the same whichever database (or session zone) read it."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 def fingerprint(grant: Grant) -> str:
@@ -24,14 +34,14 @@ def fingerprint(grant: Grant) -> str:
         .where(Tranche.grant_id == grant.id).order_by(Tranche.position)).all()
     accepted = grant.status in ("accepted", "closed")
     return pdf_jobs.digest(
-        grant.id, grant.offered_at.replace(tzinfo=None).isoformat() if grant.offered_at else None,
+        grant.id, _utc(grant.offered_at),
         grant.organisation.name, grant.organisation.timezone, grant.challenge.title,
         str(grant.kind), grant.grantee_name, team.name if team is not None else "",
         lead.display_name if lead is not None else "", grant.amount_cents, grant.currency, grant.terms,
-        grant.expires_on, grant.expires_at.replace(tzinfo=None) if grant.expires_at else None,
+        grant.expires_on, _utc(grant.expires_at),
         [tuple(str(v) if v is not None else None for v in row) for row in tranches],
         accepted, grant.accepted_name if accepted else None,
-        grant.accepted_at.replace(tzinfo=None).isoformat() if accepted and grant.accepted_at else None,
+        _utc(grant.accepted_at) if accepted else None,
         grant.accepted_ip if accepted else None, grant.accepted_letter_sha256 if accepted else None)
 
 

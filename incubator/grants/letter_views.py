@@ -42,7 +42,7 @@ def _offer_page(grant: Grant, form: AcceptForm | None = None, decline_form: Decl
                 status: int = 200):
     _, path, sha = letter_jobs.current_letter(grant)
     may_answer = leads_grantee(current_user, grant) and GrantStatus(grant.status) is GrantStatus.offered
-    if path is None and GrantStatus(grant.status) is GrantStatus.offered:
+    if path is None:
         letter_jobs.request_letter(grant)
         db.session.commit()  # queues the letter
     if may_answer:

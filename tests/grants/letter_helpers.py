@@ -1,7 +1,5 @@
 """Helpers of the letter area's tests: make the award letter as the job would, and a stand-in
 for the offers area's `tranches.on_acceptance` (a stub on this branch)."""
-import pytest
-
 from incubator.extensions import db
 from incubator.grants import letter_jobs, lifecycle
 from incubator.grants.states import DueCondition, TrancheStatus
@@ -14,8 +12,7 @@ def make_letter(grant) -> str:
     return db.session.get(type(grant), grant.id).letter_sha256
 
 
-@pytest.fixture
-def on_acceptance_calls(monkeypatch):
+def fake_on_acceptance(monkeypatch) -> list:
     """Replaces tranches.on_acceptance with its contract's simplest reading (the on-acceptance
     tranches become due); the list of (grant id, actor id) it was called with."""
     from incubator.grants import tranches

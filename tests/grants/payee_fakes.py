@@ -1,8 +1,6 @@
 """A tiny gateway implementing the protocol (accounts and links only) for the payee tests; the
 stripe area's Stripe-compatible server comes later."""
-import pytest
-
-from incubator.grants.gateway import AccountStatus, NotConfigured, TemporaryFailure
+from incubator.grants.gateway import AccountStatus, NotConfigured
 
 
 class FakeGateway:
@@ -43,8 +41,7 @@ class FakeGateway:
     transfer = retrieve_transfer = transfers_in_group = construct_event = retrieve_event_object = _no
 
 
-@pytest.fixture
-def fake_gateway(monkeypatch):
+def install_fake_gateway(monkeypatch) -> FakeGateway:
     from incubator.grants import payee_views, payees
 
     fake = FakeGateway()
@@ -53,4 +50,3 @@ def fake_gateway(monkeypatch):
     return fake
 
 
-__all__ = ["FakeGateway", "fake_gateway", "TemporaryFailure"]

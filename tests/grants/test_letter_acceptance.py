@@ -17,7 +17,13 @@ from incubator.grants import acceptance, letter_jobs
 from incubator.grants.letter_pdf import render_letter, terms_blocks
 from incubator.grants.models import Grant
 from incubator.grants.states import GrantStatus, TrancheStatus
-from tests.grants.letter_helpers import make_letter, on_acceptance_calls  # noqa: F401  (a fixture)
+from tests.grants.letter_helpers import fake_on_acceptance, make_letter
+
+
+@pytest.fixture
+def on_acceptance_calls(monkeypatch):
+    """tranches.on_acceptance is the offers area's (a stub on this branch): a stand-in."""
+    return fake_on_acceptance(monkeypatch)
 
 
 def pdf_text(content: bytes) -> str:
@@ -265,7 +271,6 @@ def test_the_lead_declines_with_a_reason(make_client, grants_world):
 
 def test_a_too_long_reason_is_refused(make_client, grants_world):
     client = make_client(grants_world.lead)
-    page = client.get(f"/grants/{grants_world.grant.id}/accept").text
     response = client.post(f"/grants/{grants_world.grant.id}/decline", data={"reason": "x" * 5000})
     assert response.status_code == 422 and "at most 1,000" in response.text
     assert db.session.get(Grant, grants_world.grant.id).status is GrantStatus.offered
@@ -276,3 +281,52 @@ def test_finance_of_another_organisation_gets_404(make_client, make_user, make_o
     client = make_client(away)
     assert client.get(f"/grants/{grants_world.grant.id}/accept").status_code == 404
     assert client.get(f"/grants/{grants_world.grant.id}/letter").status_code == 404
+
+
+def test_an_answer_from_a_stale_copy_is_refused(grants_world, on_acceptance_calls):
+    sha = make_letter(grants_world.grant)
+    grant = grants_world.grant
+    db.session.execute(sa.update(Grant).where(Grant.id == grant.id).values(version=grant.version + 5)
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(acceptance.lifecycle.ChangedMeanwhile):
+        acceptance.accept(grant, actor=grants_world.lead, full_name="Lee Lead", ip="10.0.0.1", letter_sha256=sha,
+                          now=utcnow())
+    db.session.rollback()
+    assert db.session.get(Grant, grant.id).accepted_at is None and not on_acceptance_calls
+
+
+def test_an_accepted_offer_cannot_be_answered_again(grants_world, on_acceptance_calls):
+    sha = make_letter(grants_world.grant)
+    acceptance.accept(grants_world.grant, actor=grants_world.lead, full_name="Lee Lead", ip="10.0.0.1",
+                      letter_sha256=sha, now=utcnow())
+    db.session.commit()
+    for answer in (lambda: acceptance.accept(grants_world.grant, actor=grants_world.lead, full_name="Lee Lead",
+                                             ip="10.0.0.1", letter_sha256=sha, now=utcnow()),
+                   lambda: acceptance.decline(grants_world.grant, actor=grants_world.lead, now=utcnow())):
+        with pytest.raises(acceptance.OfferClosed):
+            answer()
+    db.session.rollback()
+    assert len(on_acceptance_calls) == 1
+
+
+def test_an_expired_offer_cannot_be_declined_either(grants_world):
+    grants_world.grant.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    with pytest.raises(acceptance.OfferClosed, match="expired"):
+        acceptance.decline(grants_world.grant, actor=grants_world.lead, now=utcnow())
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("grant_id", ["0", "99999", "99999999999"])
+def test_wrong_ids_get_404(make_client, grants_world, grant_id):
+    client = make_client(grants_world.lead)
+    for suffix in ("/letter", "/accept", "/payee"):
+        assert client.get(f"/grants/{grant_id}{suffix}").status_code == 404
+    assert client.post(f"/grants/{grant_id}/decline").status_code == 404
+
+
+def test_staff_and_finance_read_the_letter(make_client, grants_world):
+    make_letter(grants_world.grant)
+    for user in (grants_world.staff, grants_world.finance, grants_world.member):
+        response = make_client(user).get(f"/grants/{grants_world.grant.id}/letter")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -12,7 +12,12 @@ from incubator.grants import payees
 from incubator.grants.gateway import AccountStatus, TemporaryFailure
 from incubator.grants.models import LedgerEntry, Payee
 from incubator.grants.states import LedgerKind, PayeeKind, TrancheStatus
-from tests.grants.payee_fakes import fake_gateway  # noqa: F401  (a fixture)
+from tests.grants.payee_fakes import install_fake_gateway
+
+
+@pytest.fixture
+def fake_gateway(monkeypatch):
+    return install_fake_gateway(monkeypatch)
 
 
 def url(world, suffix=""):
