@@ -151,7 +151,7 @@ def render_letter(grant, *, compress: bool = True) -> bytes:
     story.append(para(f"Grant number {grant.id}, offered on {clean(format_local(grant.offered_at, tz, '%-d %B %Y'))}. "
                       f"Pool: {clean(grant.challenge.title)}."))
     story.append(para(f"This offer can be accepted until the end of {grant.expires_on:%-d %B %Y} "
-                      f"({clean(format_local(grant.expires_at, tz))})."))
+                      f"({clean(format_local(grant.expires_at, tz, '%Z'))}, {clean(tz)} time)."))
 
     story.append(para("Terms", "heading"))
     blocks = terms_blocks(grant.terms, clean)
