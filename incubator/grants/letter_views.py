@@ -46,8 +46,11 @@ def _offer_page(grant: Grant, form: AcceptForm | None = None, decline_form: Decl
         letter_jobs.request_letter(grant)
         db.session.commit()  # queues the letter
     if may_answer:
-        form = form or AcceptForm(grantee=grant.grantee_name)
-        form.letter_sha256.data = sha or ""
+        if form is None or form.letter_sha256.data is None:
+            # A fresh form carries the letter shown now; a form sent back with errors keeps the
+            # hash of the letter the person read (a changed letter is still refused next time).
+            form = form or AcceptForm(grantee=grant.grantee_name)
+            form.letter_sha256.data = sha or ""
         decline_form = decline_form or DeclineForm()
     expired = GrantStatus(grant.status) is GrantStatus.offered and utcnow() >= grant.expires_at
     return render_template("grants/letter_offer.html", grant=grant, form=form if may_answer else None,

@@ -330,3 +330,17 @@ def test_staff_and_finance_read_the_letter(make_client, grants_world):
     for user in (grants_world.staff, grants_world.finance, grants_world.member):
         response = make_client(user).get(f"/grants/{grants_world.grant.id}/letter")
         assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def test_a_form_sent_back_with_errors_keeps_the_hash_of_the_letter_read(make_client, grants_world,
+                                                                        on_acceptance_calls):
+    make_letter(grants_world.grant)
+    client = make_client(grants_world.lead)
+    page = client.get(f"/grants/{grants_world.grant.id}/accept").text
+    grants_world.grant.terms = "Changed terms."
+    db.session.commit()
+    new_sha = make_letter(grants_world.grant)
+    missing = client.post(f"/grants/{grants_world.grant.id}/accept", data=accept_form(page, "Lee Lead", agree=False))
+    assert missing.status_code == 422 and hidden_sha(missing.text) == hidden_sha(page) != new_sha
+    refused = client.post(f"/grants/{grants_world.grant.id}/accept", data=accept_form(missing.text, "Lee Lead"))
+    assert refused.status_code == 409 and "changed since you opened it" in refused.text
