@@ -22,3 +22,12 @@ _offers_phrases({
     "grants.grant.expired": "The offer {object} expired unanswered",
     "grants.tranche.due": "{object} became due",
 })
+# ---- letter area: acceptance, decline, payees (acceptance.py, payees.py) ----------------------
+from incubator.core.audit_words import phrases as _letter_phrases  # noqa: E402
+
+_letter_phrases({
+    "grants.grant.accepted": "{actor} accepted {object} as {details[name]}",
+    "grants.grant.declined": "{actor} declined {object}",
+    "grants.payee.changed": "{actor} changed the payee from {details[from]} to {details[to]}",
+})
+# ---- end letter area ---------------------------------------------------------------------------
