@@ -159,7 +159,7 @@ def tranche_rows_select() -> sa.Select:
             .join(Challenge, Challenge.id == Grant.challenge_id)
             .outerjoin(School, School.id == Grant.school_id)
             .outerjoin(Application, Application.id == Grant.application_id)
-            .outerjoin(Team, Team.id == sa.func.coalesce(Grant.team_id, School.team_id))
+            .outerjoin(Team, Team.id == Grant.team_id)  # a school grant is named by its school
             .outerjoin(Requester, Requester.id == Tranche.requested_by_id)
             .outerjoin(Approver, Approver.id == Tranche.approved_by_id))
 

@@ -67,7 +67,7 @@ def ledger_lines(org: Organisation) -> list[list]:
         .join(Grant, Grant.id == LedgerEntry.grant_id)
         .outerjoin(School, School.id == Grant.school_id)
         .outerjoin(Application, Application.id == Grant.application_id)
-        .outerjoin(Team, Team.id == sa.func.coalesce(Grant.team_id, School.team_id))
+        .outerjoin(Team, Team.id == Grant.team_id)  # a school grant is named by its school
         .outerjoin(approver, approver.id == LedgerEntry.approved_by_id)
         .outerjoin(recorder, recorder.id == LedgerEntry.recorded_by_id)
         .where(LedgerEntry.organisation_id == org.id)

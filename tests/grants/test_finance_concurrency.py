@@ -17,7 +17,11 @@ from incubator.grants import release
 from incubator.grants.lifecycle import ChangedMeanwhile
 from incubator.grants.models import Tranche
 from incubator.grants.states import PayeeKind, TrancheStatus
-from tests.grants.finance_fakes import accept, payouts_contract  # noqa: F401  (fixtures)
+from tests.grants import finance_fakes
+from tests.grants.finance_fakes import accept
+
+# Fixtures of the fakes (see finance_fakes).
+payouts_contract = finance_fakes.payouts_contract
 
 
 def test_two_finance_users_approving_at_once_one_wins_the_other_is_told(app, grants_world):

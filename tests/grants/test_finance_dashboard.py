@@ -12,7 +12,11 @@ from incubator.extensions import db
 from incubator.grants import dashboard
 from incubator.grants.models import LedgerEntry
 from incubator.grants.states import GrantStatus, LedgerKind, PayeeKind, TrancheStatus
-from tests.grants.finance_fakes import accept, payouts_contract, put  # noqa: F401  (fixtures)
+from tests.grants import finance_fakes
+from tests.grants.finance_fakes import accept, put
+
+# Fixtures of the fakes (see finance_fakes).
+payouts_contract = finance_fakes.payouts_contract
 
 
 def _rows(response) -> list[list[str]]:

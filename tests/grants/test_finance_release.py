@@ -16,7 +16,12 @@ from incubator.grants import release
 from incubator.grants.lifecycle import ChangedMeanwhile
 from incubator.grants.models import LedgerEntry, Tranche
 from incubator.grants.states import GrantStatus, LedgerKind, PayeeKind, TrancheStatus
-from tests.grants.finance_fakes import accept, payouts_contract, put, queued  # noqa: F401  (fixtures)
+from tests.grants import finance_fakes
+from tests.grants.finance_fakes import accept, put
+
+# Fixtures of the fakes (see finance_fakes).
+payouts_contract = finance_fakes.payouts_contract
+queued = finance_fakes.queued
 
 
 @pytest.fixture
