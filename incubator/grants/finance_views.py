@@ -96,6 +96,7 @@ def _has_template(name: str) -> bool:
 
 @bp.get("/<int:grant_id>")
 @login_required
+@two_factor.enrolled_required  # finance (who must have it) is sent to set it up; a grantee is not
 def grant(grant_id: int):
     grant = visible_or_404(Grant, grant_id, options=[
         joinedload(Grant.organisation), joinedload(Grant.challenge), joinedload(Grant.team),
