@@ -349,3 +349,21 @@ def test_finance_closes_the_grant_from_its_page(grants_world, make_client):
     response = client.post(f"/grants/{grants_world.grant.id}/close", follow_redirects=True)
     assert "The grant is closed" in response.text
     assert grants_world.grant.status is GrantStatus.closed
+
+
+def test_the_audit_trail_says_who_requested_approved_and_cancelled(grants_world, requested, make_client, admin):
+    grants_world.payee(PayeeKind.manual)
+    release.approve_release(requested, actor=grants_world.finance, now=utcnow())
+    release.cancel(grants_world.tranches[1], actor=grants_world.staff, reason="Plan changed", now=utcnow())
+    db.session.commit()
+    trail = make_client(admin).get("/admin/audit", query_string={"action": "grants.tranche"}).text
+    assert "requested the release of" in trail and "approved the release of" in trail
+    assert "Plan changed" in trail
+
+
+def test_a_hostile_grantee_name_is_shown_as_text(grants_world, make_client):
+    grants_world.application.school_name = "<script>alert(1)</script>"
+    db.session.commit()
+    for url in (f"/grants/{grants_world.grant.id}", f"/grants/finance/{grants_world.org.id}"):
+        text = make_client(grants_world.finance).get(url).text
+        assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
