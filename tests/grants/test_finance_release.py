@@ -367,3 +367,22 @@ def test_a_hostile_grantee_name_is_shown_as_text(grants_world, make_client):
     for url in (f"/grants/{grants_world.grant.id}", f"/grants/finance/{grants_world.org.id}"):
         text = make_client(grants_world.finance).get(url).text
         assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
+
+
+def test_money_actions_need_a_recent_second_factor_and_csrf(grants_world, requested, make_client):
+    from datetime import timedelta
+
+    from incubator.accounts.models import UserSession
+
+    grants_world.payee(PayeeKind.manual)
+    client = make_client(grants_world.finance)
+    assert client.post(f"/grants/tranches/{requested.id}/approve", csrf=False).status_code == 400
+    assert db.session.get(Tranche, requested.id).status is TrancheStatus.requested
+    db.session.execute(sa.update(UserSession).where(UserSession.user_id == grants_world.finance.id)
+                       .values(second_factor_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    for url in (f"/grants/tranches/{requested.id}/approve", f"/grants/tranches/{requested.id}/retry",
+                f"/grants/tranches/{requested.id}/payment"):
+        response = client.post(url, data={"reference": "x"})
+        assert response.status_code == 302 and "/account/two-factor/confirm" in response.location, url
+    assert db.session.get(Tranche, requested.id).status is TrancheStatus.requested
