@@ -106,8 +106,8 @@ def test_filters_narrow_the_counts_and_the_list_and_hostile_values_are_ignored(b
         assert "<script>" not in response.text
 
 
-def test_the_list_is_paginated(busy, make_client, app):
-    app.config["PAGE_SIZE"] = 2
+def test_the_list_is_paginated(busy, make_client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     text = make_client(busy.finance).get(f"/grants/finance/{busy.org.id}").text
     assert "Page 1 of 2" in text and "Next" in text
 
