@@ -32,7 +32,7 @@ PAYOUT_PAID = "grants.payout_paid"
 PAYOUT_FAILED = "grants.payout_failed"
 PAYOUT_NEEDS_ATTENTION = "grants.payout_needs_attention"
 
-GRANT_PLACEHOLDERS = ("grantee", "team", "organisation", "kind", "amount", "challenge", "link")
+GRANT_PLACEHOLDERS = ("grantee", "team", "organization", "kind", "amount", "challenge", "link")
 TRANCHE_PLACEHOLDERS = GRANT_PLACEHOLDERS + ("tranche", "tranche_amount")
 
 _SIGNED = "\n\nIf you have a question, reply to this email.\n\n\u2014 The program team"
@@ -40,8 +40,8 @@ _SIGNED = "\n\nIf you have a question, reply to this email.\n\n\u2014 The progra
 DEFAULTS = {
     OFFER_MADE: (
         "Grants: an offer to the grantee", GRANT_PLACEHOLDERS + ("expires", "timezone", "tranches"),
-        "{organisation} offers {grantee} a {kind} of {amount}",
-        "Hello {team},\n\n{organisation} offers {grantee} a {kind} of {amount} from {challenge}, paid in "
+        "{organization} offers {grantee} a {kind} of {amount}",
+        "Hello {team},\n\n{organization} offers {grantee} a {kind} of {amount} from {challenge}, paid in "
         "tranches:\n\n{tranches}\n\nYour team lead can read the award letter and accept the offer (or decline it) "
         "here:\n{link}\n\nThe offer can be accepted until the end of {expires} ({timezone} time)." + _SIGNED),
     GRANT_ACCEPTED: (
@@ -62,8 +62,8 @@ DEFAULTS = {
         "two-factor code:\n\n{link}"),
     PAYOUT_PAID: (
         "Grants: a tranche paid (to the grantee)", TRANCHE_PLACEHOLDERS + ("date", "how"),
-        "{organisation} paid {tranche_amount} of your {kind}",
-        "Hello {team},\n\n{organisation} paid {tranche} of your {kind}: {tranche_amount}, on {date} ({how}).\n\n"
+        "{organization} paid {tranche_amount} of your {kind}",
+        "Hello {team},\n\n{organization} paid {tranche} of your {kind}: {tranche_amount}, on {date} ({how}).\n\n"
         "The grant's page shows every tranche and payment:\n{link}" + _SIGNED),
     PAYOUT_FAILED: (
         "Grants: a payout failed (to finance)", TRANCHE_PLACEHOLDERS + ("message",),
@@ -175,7 +175,7 @@ def _tell(people, key: str, event: str, organisation, values: dict, now: datetim
 def _grant_values(grant, *, link: str | None = None) -> dict:
     team = grant.grantee_team
     return {"grantee": grant.grantee_name, "team": team.name if team else grant.grantee_name,
-            "organisation": grant.organisation.name, "kind": grant.kind.label.lower(),
+            "organization": grant.organisation.name, "kind": grant.kind.label.lower(),
             "amount": format_cents(grant.amount_cents), "challenge": grant.challenge.title,
             "link": link or digests.external_link("grants.grant", grant_id=grant.id)}
 
