@@ -179,3 +179,25 @@ def test_every_grants_kind_is_on_the_organisations_mail_template_page(grants_wor
     page = make_client(grants_world.staff).get(f"/organisations/{grants_world.org.id}/mail-templates")
     assert page.status_code == 200
     assert "Grants: an offer to the grantee" in page.text and "Grants: a payout failed (to finance)" in page.text
+
+
+def test_a_notice_rolled_back_with_its_transaction_is_sent_when_the_event_happens_again(grants_world):
+    world = grants_world
+    notify.offer_made(world.grant)
+    db.session.rollback()  # the offer failed to save: neither the mail nor its claim remains
+    assert outbox() == []
+    notify.offer_made(world.grant)
+    db.session.commit()
+    assert len(outbox()) == 2
+
+
+def test_names_typed_by_people_are_text_in_the_mail_never_placeholders_or_headers(grants_world):
+    world = grants_world
+    world.application.school_name = "Evil {link} <b>School</b>\r\nBcc: all@example.org"
+    db.session.commit()
+    notify.offer_made(world.grant)
+    db.session.commit()
+    mail = outbox(world.lead.email)[0]
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert mail.subject.startswith("New Schools for New Orleans offers Evil {link} <b>School</b> Bcc:")
+    assert "Evil {link} <b>School</b>" in mail.body_text  # not filled in, not escaped: plain text
