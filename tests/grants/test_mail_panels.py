@@ -124,3 +124,25 @@ def test_each_panel_is_one_or_two_queries(app, grants_world, count_statements):
     with app.test_request_context():
         assert count_statements(lambda: panels.nav(staff)) == 0
         assert count_statements(lambda: panels.nav(member)) == 1
+
+
+def test_a_grant_to_a_school_shows_to_the_schools_team(grants_world, make_client):
+    from incubator.core.timeutil import end_of_local_day
+    from incubator.grants.models import Grant, Tranche
+    from incubator.grants.states import DueCondition, GrantKind
+    from incubator.incubation.models import School
+
+    world = grants_world
+    school = School(organisation_id=world.org.id, team_id=world.team.id, name="Bayou Community School", grades="K-5")
+    db.session.add(school)
+    db.session.flush()
+    expires_on = (utcnow() + timedelta(days=10)).date()
+    grant = Grant(organisation_id=world.org.id, challenge_id=world.challenge.id, kind=GrantKind.launch,
+                  school_id=school.id, amount_cents=250_000_00, expires_on=expires_on,
+                  expires_at=end_of_local_day(expires_on, world.org.timezone), offered_by_id=world.staff.id)
+    grant.tranches.append(Tranche(position=1, amount_cents=250_000_00, condition=DueCondition.on_acceptance))
+    db.session.add(grant)
+    db.session.commit()
+    page = make_client(world.lead).get("/dashboard").text
+    assert "<strong>$250,000</strong>" in page and f'href="/grants/{grant.id}/accept"' in page
+    assert "<strong>$250,000</strong>" in make_client(world.member).get("/dashboard").text
