@@ -103,10 +103,8 @@ def grantee_panel(user):
                                                                          TeamMember.is_lead.is_(True))))
     rows = []
     for grant in grants:
-        team_id = grant.team_id if grant.team_id else None
-        row = GranteeRow(grant, is_lead=team_id in lead_of if team_id else False)
-        if grant.school_id and not team_id:
-            row.is_lead = bool(grant.school and grant.school.team_id in lead_of)
+        team_id = grant.team_id or (grant.school.team_id if grant.school else None)
+        row = GranteeRow(grant, is_lead=team_id in lead_of)
         open_tranches = [t for t in grant.tranches
                          if TrancheStatus(t.status) not in (TrancheStatus.paid, TrancheStatus.cancelled)]
         row.next_tranche = open_tranches[0] if open_tranches else None
