@@ -197,5 +197,3 @@ _payout_phrases({
     "grants.tranche.needs_attention": "{object} was flagged for finance: {details[message]}",
 })
 # ---- end of payouts -----------------------------------------------------------------------------
-# ---- letter area: a payee change names both payees (payees.set_manual, start_onboarding) -------
-phrases({"grants.payee.changed": "{actor} changed the payee from {details[from]} to {details[to]}"})

@@ -40,7 +40,7 @@ AMOUNT_CENTS = 100_000_00
 REFERENCE = "ACH 2027-0142"
 # The demo's authenticator secret (base32) for both finance users: a local demo only, like the
 # demo password. Never seed it into a production database.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+from incubator.core.demo import DEMO_TOTP_SECRET  # noqa: E402  (one demo secret, core's)
 FINANCE_PEOPLE = (("finance@example.org", "Frankie Finance"), ("finance2@example.org", "Flo Finance"))
 TERMS = """This planning grant funds the team's design year: staff time for the founding team,
 community input sessions, the prototype pilot and the charter application.
