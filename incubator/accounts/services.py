@@ -119,8 +119,9 @@ def has_signed_in_from(email: str, address: str) -> bool:
         UserSession.user_id == User.id, User.email == email, UserSession.ip_address == address[:64]))) or False
 
 
-def start_session(user: User) -> UserSession:
-    row = UserSession(key=secrets.token_urlsafe(32), user=user, ip_address=client_address()[:64])
+def start_session(user: User, *, second_factor: bool = False) -> UserSession:
+    row = UserSession(key=secrets.token_urlsafe(32), user=user, ip_address=client_address()[:64],
+                      second_factor_at=utcnow() if second_factor else None)
     db.session.add(row)
     db.session.flush()
     user.current_session_key = row.key
