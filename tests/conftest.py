@@ -236,7 +236,9 @@ class Client(FlaskClient):
         return response
 
     def logout(self):
-        return self.post("/logout")
+        response = self.post("/logout")
+        self._csrf = None  # sign-out clears the session, and its CSRF token with it
+        return response
 
     def session_key(self) -> str | None:
         with self.session_transaction() as session:
