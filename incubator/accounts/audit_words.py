@@ -36,7 +36,7 @@ state_words.update({"program_staff": "program staff"})
 # ---- two-factor sign-in (2fa area) ----
 phrases({
     "accounts.two_factor.enabled": "{actor} turned on two-factor sign-in",
-    "accounts.two_factor.used": "{actor} typed a two-factor code",
+    "accounts.two_factor.used": "{actor} confirmed it was them with a two-factor code",
     "accounts.two_factor.failed": "{actor} typed a wrong two-factor code",
     "accounts.two_factor.recovery_code_used": "{actor} used a recovery code ({details[left]} left)",
     "accounts.two_factor.recovery_codes_regenerated": "{actor} made new recovery codes",

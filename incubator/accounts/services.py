@@ -93,7 +93,8 @@ def authenticate(email: str, password: str) -> User:
     if user.is_deactivated:
         audit.record(None, "user.sign_in_refused", user, actor_email=user.email, reason="deactivated")
         raise SignInFailed("This account has been deactivated. Contact the program team.")
-    audit.record(user, "user.signed_in", user)
+    if user.two_factor_enabled_at is None:  # else signed in only once the code is typed (two_factor)
+        audit.record(user, "user.signed_in", user)
     return user
 
 

@@ -209,18 +209,25 @@ def _use_recovery_code(user: User, code: str) -> bool:
 # ---- services ----------------------------------------------------------------------------------
 
 
-def check_second_factor(user: User, text: str, *, allow_recovery: bool = True) -> str:
+def check_second_factor(user: User, text: str, *, allow_recovery: bool = True, signing_in: bool = False) -> str:
     """Check a 6-digit code (or a recovery code); returns "code" or "recovery".
+    `signing_in`: the second step of sign-in, audited as "user.signed_in" (with how) instead of
+    "accounts.two_factor.used".
 
     :raises WrongCode: neither (audited as a failure).
     """
     code = _clean(text)
     if is_enabled(user):
         if verify_totp(user, code):
-            audit.record(user, "accounts.two_factor.used", user)
+            if signing_in:
+                audit.record(user, "user.signed_in", user, second_factor="code")
+            else:
+                audit.record(user, "accounts.two_factor.used", user)
             return "code"
         if allow_recovery and _use_recovery_code(user, code):
             audit.record(user, "accounts.two_factor.recovery_code_used", user, left=recovery_codes_left(user))
+            if signing_in:
+                audit.record(user, "user.signed_in", user, second_factor="recovery code")
             return "recovery"
     audit.record(user, "accounts.two_factor.failed", user)
     raise WrongCode("That code is not right. Type the 6 digits your app shows now"

@@ -215,7 +215,7 @@ def two_factor_sign_in():
     status = 200
     if form.validate_on_submit():
         try:
-            how = tf.check_second_factor(user, form.code.data)
+            how = tf.check_second_factor(user, form.code.data, signing_in=True)
         except tf.WrongCode as error:
             db.session.commit()
             form.code.errors.append(str(error))

@@ -3,6 +3,7 @@ code (once) completes it; until then the person is not signed in; wrong codes ar
 import sqlalchemy as sa
 
 from incubator.accounts.models import UserSession
+from incubator.core.audit import AuditEvent
 from incubator.extensions import db
 from tests.accounts.two_factor_helpers import actions, code_now, forget_last_step, live_sessions, set_up, wrong_code
 from tests.conftest import PASSWORD, enrol
@@ -36,7 +37,15 @@ def test_the_right_code_signs_in_with_a_recent_second_factor(client, applicant):
     assert row.second_factor_at is not None and row.ended_at is None
     with client.session_transaction() as session:
         assert "two_factor_pending" not in session
-    assert actions() == ["accounts.two_factor.used"]
+    signed_in = db.session.scalar(sa.select(AuditEvent).filter_by(action="user.signed_in"))
+    assert signed_in.actor_id == applicant.id and signed_in.details["second_factor"] == "code"
+    assert actions() == []  # the sign-in event says how; "used" is for confirming again
+
+
+def test_the_password_alone_is_not_audited_as_a_sign_in(client, applicant):
+    enrol(applicant)
+    password_step(client, applicant)
+    assert actions("user.signed_in") == []
 
 
 def test_the_page_asked_for_is_where_sign_in_ends(client, applicant):
