@@ -27,6 +27,7 @@ import pyotp
 import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
 
 from incubator.accounts.models import RecoveryCode, Role, User, UserSession
 from incubator.core import audit
@@ -168,8 +169,7 @@ def _claim_step(user: User, step: int) -> bool:
         .values(totp_last_step=step).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False
-    user.totp_last_step = step
-    db.session.flush()
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -249,8 +249,16 @@ def enable(user: User, secret: str, code: str, *, actor: User) -> list[str]:
     if step is None:
         audit.record(actor, "accounts.two_factor.failed", user, during="setup")
         raise WrongCode("That code is not right. Check the clock of your phone and type the 6 digits your app shows now.")
-    user.totp_secret, user.two_factor_enabled_at, user.totp_last_step = secret, utcnow(), step
-    db.session.flush()
+    # Compare-and-set: two setup forms sent at once turn it on once.
+    now = utcnow()
+    done = db.session.execute(
+        sa.update(User).where(User.id == user.id, User.two_factor_enabled_at.is_(None))
+        .values(totp_secret=secret, two_factor_enabled_at=now, totp_last_step=step)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise DomainError("Two-factor sign-in is already on for this account.")
+    for name, value in (("totp_secret", secret), ("two_factor_enabled_at", now), ("totp_last_step", step)):
+        set_committed_value(user, name, value)
     codes = new_recovery_codes(user)
     audit.record(actor, "accounts.two_factor.enabled", user)
     return codes
