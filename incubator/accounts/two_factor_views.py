@@ -44,8 +44,8 @@ def _admins_enrolled():
 def _pending() -> dict | None:
     """The half-signed-in marker, if it is still fresh (5 minutes)."""
     marker = session.get(PENDING)
-    if not isinstance(marker, dict) or not isinstance(marker.get("uid"), int) \
-            or not isinstance(marker.get("at"), (int, float)) or time.time() - marker["at"] > PENDING_FOR:
+    if not isinstance(marker, dict) or not isinstance(marker.get("uid"), int) or not 0 < marker["uid"] < 2**31 \
+            or not isinstance(marker.get("at"), (int, float)) or not -60 <= time.time() - marker["at"] <= PENDING_FOR:
         return None
     return marker
 
