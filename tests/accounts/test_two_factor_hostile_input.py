@@ -81,3 +81,25 @@ def test_confirm_and_the_account_page_refuse_hostile_codes(client, finance, code
     assert client.post("/account/two-factor/confirm", data={"code": code}).status_code in (401, 422)
     assert client.post("/account/two-factor", data={"action": "regenerate", "regenerate-code": code}).status_code in (401, 422)
     assert "accounts.two_factor.recovery_codes_regenerated" not in actions()
+
+
+HOSTILE = ["²", "١٢", "\x00", "x" * 20_000, "-1", "99999999999999999999", "<script>alert(1)</script>",
+           "' OR 1=1 --", "\u202e\u200b", ""]
+
+
+def test_no_hostile_value_on_any_two_factor_page_is_a_server_error(make_client, admin, applicant, finance):
+    enrol(applicant)
+    clients = [make_client(admin), make_client(finance)]
+    half = make_client()
+    half.post("/login", data={"email": applicant.email, "password": PASSWORD})
+    half._csrf = None
+    clients.append(half)
+    paths = ["/account/two-factor", "/account/two-factor/setup", "/account/two-factor/confirm", "/login/two-factor",
+             f"/admin/users/{applicant.id}/two-factor/reset"]
+    for value in HOSTILE:
+        for client in clients:
+            for path in paths:
+                data = {"code": value, "action": value, "next": value, "disable-code": value, "regenerate-code": value}
+                for response in (client.get(path, query_string={"next": value}),
+                                 client.post(path, query_string={"next": value}, data=data)):
+                    assert response.status_code < 500, f"{path} with {value[:20]!r}: {response.status_code}"
