@@ -219,32 +219,70 @@ class Client(FlaskClient):
         finally:
             db.session.rollback()  # like the end of a real request: nothing uncommitted survives
 
-    def login(self, user, password=PASSWORD):
+    def login(self, user, password=PASSWORD, *, code=True):
+        """Sign in through the forms. A person with two-factor sign-in also types the code of
+        their (test-known) secret, so the session has a recent second factor; `code=False`
+        stops at the code page (half signed in)."""
+        if two_factor_required(user) and user.two_factor_enabled_at is None:
+            enrol(user)  # a finance user or admin made some other way than by the factories
         response = self.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, f"sign-in failed: {response.status_code}"
         self._csrf = None  # sign-in starts a new session
-        _prove_second_factor(user)
+        if user.two_factor_enabled_at is not None and code:
+            assert response.headers["Location"].endswith("/login/two-factor"), response.headers["Location"]
+            response = self.post("/login/two-factor", data={"code": fresh_code(user)})
+            assert response.status_code == 302, f"two-factor sign-in failed: {response.status_code}"
+            self._csrf = None
         return response
 
     def logout(self):
-        return self.post("/logout")
+        response = self.post("/logout")
+        self._csrf = None  # sign-out clears the session, and its CSRF token with it
+        return response
+
+    def session_key(self) -> str | None:
+        with self.session_transaction() as session:
+            return session.get("_user_id")
+
+    def make_second_factor_stale(self, minutes: int = 16):
+        """This client's session proved its second factor `minutes` ago (past RECENT_FOR)."""
+        from datetime import timedelta
+
+        from incubator.accounts.models import UserSession
+
+        db.session.execute(sa.update(UserSession).where(UserSession.key == self.session_key())
+                           .values(second_factor_at=utcnow() - timedelta(minutes=minutes)))
+        db.session.commit()
 
 
-def _prove_second_factor(user):
-    """Until two-factor sign-in is built (2fa area replaces this with the real code step): a
-    finance user or admin signed in by the tests has a second factor enrolled and just proved."""
+# ---- two-factor sign-in in tests: a secret the tests know ---------------------------------------
+
+
+def two_factor_required(user) -> bool:
     from incubator.accounts import two_factor
-    from incubator.accounts.models import UserSession
 
-    if not two_factor.required_for(user):
-        return
-    now = utcnow()
-    if user.two_factor_enabled_at is None:
-        user.totp_secret, user.two_factor_enabled_at = "JBSWY3DPEHPK3PXP", now
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id)
-                            .order_by(UserSession.id.desc()).limit(1))
-    row.second_factor_at = now
+    return two_factor.required_for(user)
+
+
+def enrol(user, secret=None):
+    """Two-factor sign-in on for `user`, with a secret the tests know (`user.totp_secret`)."""
+    import pyotp
+
+    user.totp_secret, user.two_factor_enabled_at = secret or pyotp.random_base32(), utcnow()
     db.session.commit()
+    return user
+
+
+def fresh_code(user) -> str:
+    """A code the app would accept now. A code is never accepted twice (`totp_last_step`), and
+    tests sign one person in several times within 30 seconds: so the test forgets the step used
+    (as if the next 30 seconds had come), never the rule."""
+    import pyotp
+
+    db.session.execute(sa.update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+    db.session.refresh(user)
+    return pyotp.TOTP(user.totp_secret).now()
 
 
 @pytest.fixture
@@ -278,6 +316,8 @@ def make_user():
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
+        if admin:
+            enrol(user)  # admins need two-factor sign-in
         return user
 
     return make
@@ -302,6 +342,8 @@ def grant_role():
     def grant(user, org, role: Role | str):
         db.session.add(Membership(user=user, organisation=org, role=Role(role)))
         db.session.commit()
+        if Role(role) == Role.finance and user.two_factor_enabled_at is None:
+            enrol(user)  # finance staff need two-factor sign-in
         return user
 
     return grant

@@ -33,6 +33,17 @@ phrases({
 })
 state_words.update({"program_staff": "program staff"})
 
+# ---- two-factor sign-in (2fa area) ----
+phrases({
+    "accounts.two_factor.enabled": "{actor} turned on two-factor sign-in",
+    "accounts.two_factor.used": "{actor} confirmed it was them with a two-factor code",
+    "accounts.two_factor.failed": "{actor} typed a wrong two-factor code",
+    "accounts.two_factor.recovery_code_used": "{actor} used a recovery code ({details[left]} left)",
+    "accounts.two_factor.recovery_codes_regenerated": "{actor} made new recovery codes",
+    "accounts.two_factor.disabled": "{actor} turned off two-factor sign-in",
+    "accounts.two_factor.reset": "{actor} reset the two-factor sign-in of {object}",
+})
+
 
 @names("User")
 def _users(ids: set[int]) -> dict[int, Named]:

@@ -93,7 +93,8 @@ def authenticate(email: str, password: str) -> User:
     if user.is_deactivated:
         audit.record(None, "user.sign_in_refused", user, actor_email=user.email, reason="deactivated")
         raise SignInFailed("This account has been deactivated. Contact the program team.")
-    audit.record(user, "user.signed_in", user)
+    if user.two_factor_enabled_at is None:  # else signed in only once the code is typed (two_factor)
+        audit.record(user, "user.signed_in", user)
     return user
 
 
@@ -119,8 +120,9 @@ def has_signed_in_from(email: str, address: str) -> bool:
         UserSession.user_id == User.id, User.email == email, UserSession.ip_address == address[:64]))) or False
 
 
-def start_session(user: User) -> UserSession:
-    row = UserSession(key=secrets.token_urlsafe(32), user=user, ip_address=client_address()[:64])
+def start_session(user: User, *, second_factor: bool = False) -> UserSession:
+    row = UserSession(key=secrets.token_urlsafe(32), user=user, ip_address=client_address()[:64],
+                      second_factor_at=utcnow() if second_factor else None)
     db.session.add(row)
     db.session.flush()
     user.current_session_key = row.key

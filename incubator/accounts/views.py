@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from incubator.accounts import forms, organisations, services
+from incubator.accounts import forms, organisations, services, two_factor
 from incubator.accounts.admin_views import admin_bp  # noqa: F401  (registered by create_app)
 from incubator.accounts.models import Invitation, User
 from incubator.core.errors import DomainError
@@ -49,10 +49,11 @@ def safe_next(default: str = "core.dashboard") -> str:
     return url_for(default)
 
 
-def _sign_in(user: User) -> None:
-    """Start a new server-side session; whatever session the browser had is ended."""
+def _sign_in(user: User, *, second_factor: bool = False) -> None:
+    """Start a new server-side session; whatever session the browser had is ended.
+    `second_factor`: a code was typed too (two-factor sign-in), so the session proved it now."""
     services.end_session(session.get("_user_id"))
-    services.start_session(user)
+    services.start_session(user, second_factor=second_factor)
     db.session.commit()
     session.clear()  # a fresh session at sign-in: nothing carries over
     login_user(user)
@@ -178,6 +179,8 @@ def login():
             flash(str(error), "error")
             status = 401
         else:
+            if two_factor.is_enabled(user):
+                return two_factor_views.start_second_step(user, safe_next())
             _sign_in(user)
             flash(f"Welcome, {user.display_name}.", "success")
             return redirect(safe_next())

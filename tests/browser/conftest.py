@@ -216,15 +216,30 @@ def inbox(mailbox, run_jobs):
 
 @pytest.fixture
 def sign_in():
-    """`sign_in(page, user_or_email, password=PASSWORD)`: through the form; ends on the landing page."""
+    """`sign_in(page, user_or_email, password=PASSWORD)`: through the form; ends on the landing page.
+    A person with two-factor sign-in (finance and admins, from the factories) types the code of
+    their test-known secret on the second step too."""
 
     def do(page, who, password=PASSWORD):
+        import sqlalchemy as sa
+
+        from incubator.accounts.models import User
+        from incubator.extensions import db
+        from tests.conftest import enrol, fresh_code, two_factor_required
+
         email = who if isinstance(who, str) else who.email
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is not None and two_factor_required(user) and user.two_factor_enabled_at is None:
+            enrol(user)  # a finance user or admin made some other way than by the factories
         page.goto("/login")
         page.get_by_label("Email", exact=True).fill(email)
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        if user is not None and user.two_factor_enabled_at is not None and "/login/two-factor" in page.url:
+            page.get_by_label("Code from your authenticator app").fill(fresh_code(user))
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
         return page
 
     return do
