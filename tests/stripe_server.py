@@ -148,6 +148,7 @@ class StripeServer:
         self.accounts: dict[str, dict] = {}
         self.transfers: dict[str, dict] = {}
         self.events: dict[str, dict] = {}
+        self.onboarding_links: dict[str, tuple[str, str]] = {}   # token -> (account id, return_url)
         self.requests: list[Seen] = []
         self._faults: dict[str, list] = {}
         self._idempotent: dict[str, tuple[str, int, dict]] = {}   # key -> (fingerprint, status, body)
@@ -409,8 +410,10 @@ class StripeServer:
                     raise StripeError(400, "invalid_request_error", "Invalid type.",
                                       "parameter_invalid", "type")
                 now = self._now()
+                token = secrets.token_hex(8)
+                self.onboarding_links[token] = (account_id, params["return_url"])
                 return 200, {"object": "account_link", "created": now, "expires_at": now + 300,
-                             "url": f"{self.url}/setup/e/{account_id}/{secrets.token_hex(8)}"}
+                             "url": f"{self.url}/setup/e/{account_id}/{token}"}
             if endpoint == "transfers.create":
                 return 200, self._transfer(params)
             if endpoint == "transfers.retrieve":
@@ -526,6 +529,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._headers_buffer.append(b"\r\n" + data)
         self.flush_headers()
 
+    def _onboard(self, token: str) -> None:
+        """Stripe's hosted onboarding, finished at once: the account can be paid (an
+        account.updated event), and the browser goes back to the link's return_url."""
+        server = self.stripe
+        with server._lock:
+            found = server.onboarding_links.pop(token, None)
+            if found is not None:
+                server._set_account(server.accounts[found[0]], payouts_enabled=True, details_submitted=True)
+        if found is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(302)
+        self.send_header("Location", found[1])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _drop(self) -> None:
         self.close_connection = True
         with contextlib.suppress(OSError):
@@ -535,6 +556,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._drop_answer = False
         server = self.stripe
         url = urlsplit(self.path)
+        if method == "GET" and url.path.startswith("/setup/e/"):
+            return self._onboard(url.path.rsplit("/", 1)[-1])
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""
         key = self.headers.get("Idempotency-Key") if method == "POST" else None

@@ -52,7 +52,7 @@ def clean_reference(reference: str | None) -> str:
     carrying control characters."""
     text = (reference or "").strip()
     if not text:
-        raise DomainError("Type the payment's reference (for example the cheque or wire number).")
+        raise DomainError("Type the payment's reference (for example the check or wire number).")
     if len(text) > REFERENCE_MAX:
         raise DomainError(f"A payment reference has at most {REFERENCE_MAX} characters.")
     if any(ord(c) < 32 or ord(c) == 127 for c in text):

@@ -184,7 +184,7 @@ class Payee(db.Model):
     payouts_enabled: Mapped[bool] = mapped_column(default=False)
     details_submitted: Mapped[bool] = mapped_column(default=False)
     status_checked_at: Mapped[datetime | None]
-    # A manual payee: who is paid, and how (e.g. "cheque to the school's operating account").
+    # A manual payee: who is paid, and how (e.g. "check to the school's operating account").
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     instructions: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ class ManualPayeeForm(BaseForm):
         "Payee name", filters=[strip], render_kw={"maxlength": NAME_MAX},
         validators=[DataRequired(message="Give the payee's name."),
                     Length(max=NAME_MAX, message=f"The payee name is at most {NAME_MAX} characters.")],
-        description="Who is paid, as on the cheque or the bank account.")
+        description="Who is paid, as on the check or the bank account.")
     instructions = TextAreaField(
         "How they are paid", filters=[strip], render_kw={"rows": 4, "maxlength": REASON_MAX},
         validators=[no_direction_overrides,

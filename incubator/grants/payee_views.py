@@ -1,5 +1,7 @@
 """Payees (letter area): the grantee's Stripe Connect Express onboarding, finance's manual payee."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -8,6 +10,7 @@ from incubator.core.errors import DomainError
 from incubator.core.forms import CsrfForm
 from incubator.core.permissions import can, visible_or_404
 from incubator.core.timeutil import utcnow
+from incubator.core.web import csp_sending_forms_to
 from incubator.extensions import db
 from incubator.grants import payees
 from incubator.grants.gateway import GatewayError, NotConfigured, gateway
@@ -32,13 +35,28 @@ def payee_state(payee) -> str:
     return "enabled" if payee.payouts_enabled else "pending"
 
 
+# Stripe's hosted onboarding (account links) lives there; the connect form's answer redirects to it.
+STRIPE_ONBOARDING_ORIGIN = "https://connect.stripe.com"
+
+
+def _onboarding_origins() -> list[str]:
+    origins = [STRIPE_ONBOARDING_ORIGIN]
+    base = current_app.config.get("STRIPE_API_BASE")
+    if base:  # a Stripe-compatible server (the tests'): its account links point at it
+        parts = urlsplit(base)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 def _page(grant: Grant, *, status: int = 200, message: str = "", returned: bool = False):
     payee = payees.current_payee(grant)
-    return render_template(
+    response = make_response(render_template(
         "grants/payee_show.html", grant=grant, payee=payee, state=payee_state(payee),
         moves_money=gateway().moves_money, may_connect=can(current_user, "connect", grant)
         and GrantStatus(grant.status) in CONNECTABLE, may_manage=can(current_user, "manual_payee", grant),
-        form=CsrfForm(), message=message, returned=returned, tz=grant.organisation.timezone), status
+        form=CsrfForm(), message=message, returned=returned, tz=grant.organisation.timezone), status)
+    response.headers["Content-Security-Policy"] = csp_sending_forms_to(*_onboarding_origins())
+    return response
 
 
 def _gateway_message(error: GatewayError) -> str:

@@ -116,12 +116,12 @@ def cancel(tranche: Tranche, *, actor, reason: str, now: datetime) -> None:
         require(actor, "cancel", tranche)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Say why the tranche is cancelled.")
+        raise ValidationFailed("Say why the tranche is canceled.")
     if len(reason) > REASON_MAX:
         raise ValidationFailed(f"The reason is at most {REASON_MAX:,} characters.")
     if not TrancheStatus(tranche.status).is_cancellable:
         raise ReleaseRefused(f"This tranche is {TrancheStatus(tranche.status).label.lower()}: only a tranche "
-                             "not yet being paid can be cancelled.")
+                             "not yet being paid can be canceled.")
     lifecycle.move_tranche(tranche, TrancheStatus.cancelled, actor=actor, cancelled_at=now, cancel_reason=reason,
                            details={"reason": reason})
     db.session.flush()
@@ -134,7 +134,7 @@ def clean_reference(reference: str) -> str:
     """
     reference = (reference or "").strip()
     if not reference:
-        raise ValidationFailed("Enter the payment's reference (a cheque number, a bank transfer id).")
+        raise ValidationFailed("Enter the payment's reference (a check number, a bank transfer id).")
     if len(reference) > REFERENCE_MAX:
         raise ValidationFailed(f"The reference is at most {REFERENCE_MAX} characters.")
     if _CONTROL.search(reference):
@@ -190,6 +190,6 @@ def close_grant(grant: Grant, *, actor, now: datetime) -> None:
     require(actor, "finance", grant)
     _require_accepted(grant)
     if not may_close(grant):
-        raise ReleaseRefused("Every tranche must be paid or cancelled before the grant is closed.")
+        raise ReleaseRefused("Every tranche must be paid or canceled before the grant is closed.")
     lifecycle.move_grant(grant, GrantStatus.closed, actor=actor, ended_by_id=actor.id, ended_at=now)
     db.session.flush()

@@ -20,9 +20,9 @@ class VersionForm(CsrfForm):
 
 class CancelForm(BaseForm):
     reason = TextAreaField(
-        "Why is this tranche cancelled?", filters=[one_kind_of_line_break, strip],
+        "Why is this tranche canceled?", filters=[one_kind_of_line_break, strip],
         render_kw={"rows": 3, "maxlength": REASON_MAX},
-        validators=[DataRequired(message="Say why the tranche is cancelled."), no_direction_overrides,
+        validators=[DataRequired(message="Say why the tranche is canceled."), no_direction_overrides,
                     Length(max=REASON_MAX, message=f"The reason is at most {REASON_MAX:,} characters.")],
         description="Recorded on the grant's history. Cancelling cannot be undone.")
     version = HiddenField()
@@ -31,7 +31,7 @@ class CancelForm(BaseForm):
 class PaymentForm(BaseForm):
     reference = StringField(
         "Payment reference", filters=[strip], render_kw={"maxlength": REFERENCE_MAX, "autocomplete": "off"},
-        validators=[DataRequired(message="Enter the payment's reference (a cheque number, a bank transfer id)."),
+        validators=[DataRequired(message="Enter the payment's reference (a check number, a bank transfer id)."),
                     Length(max=REFERENCE_MAX, message=f"The reference is at most {REFERENCE_MAX} characters.")],
-        description="The cheque number or bank transfer id of the payment you made outside the portal.")
+        description="The check number or bank transfer id of the payment you made outside the portal.")
     version = HiddenField()

@@ -98,7 +98,7 @@ def cancel(tranche_id: int):
     form = CancelForm()
     return _run(form, tranche,
                 lambda: release.cancel(tranche, actor=current_user, reason=form.reason.data, now=utcnow()),
-                f"{_label(tranche)} cancelled.")
+                f"{_label(tranche)} canceled.")
 
 
 @bp.route("/tranches/<int:tranche_id>/payment", methods=["GET", "POST"])
@@ -170,5 +170,5 @@ def close(grant_id: int):
         flash(str(error), "error")
         return back
     db.session.commit()
-    flash("The grant is closed: every tranche is paid or cancelled.", "success")
+    flash("The grant is closed: every tranche is paid or canceled.", "success")
     return back

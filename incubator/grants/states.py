@@ -75,7 +75,7 @@ class TrancheStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"scheduled": "Scheduled", "due": "Due", "requested": "Awaiting approval", "approved": "Approved",
-                "processing": "Being paid", "paid": "Paid", "failed": "Failed", "cancelled": "Cancelled"}[self.value]
+                "processing": "Being paid", "paid": "Paid", "failed": "Failed", "cancelled": "Canceled"}[self.value]
 
     @property
     def is_cancellable(self) -> bool:

@@ -220,7 +220,9 @@ def sign_in():
     A person with two-factor sign-in (finance and admins, from the factories) types the code of
     their test-known secret on the second step too."""
 
-    def do(page, who, password=PASSWORD):
+    def do(page, who, password=PASSWORD, *, enrol_first=True):
+        """`enrol_first=False`: a finance user or admin without two-factor sign-in stays so
+        (to walk through setting it up)."""
         import sqlalchemy as sa
 
         from incubator.accounts.models import User
@@ -229,7 +231,7 @@ def sign_in():
 
         email = who if isinstance(who, str) else who.email
         user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-        if user is not None and two_factor_required(user) and user.two_factor_enabled_at is None:
+        if enrol_first and user is not None and two_factor_required(user) and user.two_factor_enabled_at is None:
             enrol(user)  # a finance user or admin made some other way than by the factories
         page.goto("/login")
         page.get_by_label("Email", exact=True).fill(email)
