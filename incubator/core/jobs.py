@@ -126,6 +126,31 @@ def _compile_mail_statements() -> None:
         db.session.rollback()
 
 
+def fixed_job_id(name: str) -> str:
+    """A job id that is the same every time in this deployment (its queue prefix, then `name`):
+    a sweep scheduled again only moves the one job. RQ ids allow letters, digits, - and _."""
+    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
+    return f"{prefix}{name}"
+
+
+def run_parts(label: str, parts, now) -> dict[str, int]:
+    """Run a sweep's parts in order (`parts`: (name, func(now) -> count) pairs), committing after
+    each; a part that fails is rolled back and logged without stopping the others, and the first
+    failure is raised at the end. Returns the count of each part."""
+    counts, failure = {}, None
+    for name, part in parts:
+        try:
+            counts[name] = part(now)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 (logged, and raised once the other parts ran)
+            db.session.rollback()
+            log.exception("%s: %s failed", label, name)
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return counts
+
+
 # Sweeps that reschedule themselves (reminders, reconciliation): each domain registers the
 # function that starts its own on a queue, and a worker serving that queue starts it.
 _periodic: list[tuple[str, object]] = []

@@ -268,9 +268,9 @@ SWEEP_EVERY = timedelta(minutes=5)
 
 
 def _sweep_job_id() -> str:
-    # One sweep per deployment: a fixed id collapses duplicates (RQ ids allow letters, digits, - and _).
-    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
-    return f"{prefix}outbox-sweep"
+    from incubator.core.jobs import fixed_job_id
+
+    return fixed_job_id("outbox-sweep")  # one sweep per deployment
 
 
 def schedule_sweep(delay: timedelta = SWEEP_EVERY) -> None:

@@ -21,10 +21,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from redis.exceptions import RedisError
 
-from incubator.core.jobs import periodic
+from incubator.core.jobs import fixed_job_id, periodic
 from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.grants import gateway as gateways
@@ -124,8 +123,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
 
 
 def _job_id() -> str:
-    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
-    return f"{prefix}payout-reconciler"
+    return fixed_job_id("payout-reconciler")
 
 
 @periodic("payments")

@@ -5,11 +5,9 @@ changes nothing the second time."""
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
 
-from incubator.core.jobs import periodic
+from incubator.core.jobs import fixed_job_id, periodic, run_parts
 from incubator.core.timeutil import utcnow
-from incubator.extensions import db
 from incubator.grants import offers, tranches
 
 log = logging.getLogger(__name__)
@@ -20,24 +18,12 @@ SWEEP_EVERY = timedelta(hours=1)
 def run_sweep(now: datetime | None = None) -> dict[str, int]:
     """Make dated tranches due, then expire offers; each part commits its own work. A part that
     fails does not stop the other; the first failure is raised at the end."""
-    now = now or utcnow()
-    counts, failure = {}, None
-    for name, part in (("tranches due", tranches.make_dated_due), ("offers expired", offers.expire_offers)):
-        try:
-            counts[name] = part(now)
-            db.session.commit()
-        except Exception as error:  # noqa: BLE001 (logged, and raised once the other part ran)
-            db.session.rollback()
-            log.exception("Grants sweep: %s failed", name)
-            failure = failure or error
-    if failure is not None:
-        raise failure
-    return counts
+    return run_parts("Grants sweep", (("tranches due", tranches.make_dated_due),
+                                      ("offers expired", offers.expire_offers)), now or utcnow())
 
 
 def _job_id() -> str:
-    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
-    return f"{prefix}grants-sweep"
+    return fixed_job_id("grants-sweep")
 
 
 @periodic("default")

@@ -23,12 +23,11 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from incubator.accounts.models import Organisation, User
 from incubator.applications.models import Application, Team, TeamMember
 from incubator.core import digests, notices
-from incubator.core.jobs import periodic
+from incubator.core.jobs import fixed_job_id, periodic, run_parts
 from incubator.core.notices import SentNotice
 from incubator.core.timeutil import local, utcnow
 from incubator.extensions import db
@@ -161,24 +160,12 @@ def send_all(now: datetime | None = None) -> dict[str, int]:
     """Reminders, the staff's weekly digest, then the daily digests (so that a reminder kept
     this hour can go out in today's digest). Each part commits its own work; a part that fails
     does not stop the others, and the first failure is raised at the end."""
-    now = now or utcnow()
-    counts, failure = {}, None
-    for name, part in (("reminders", send_milestone_reminders), ("staff weekly", send_staff_weekly),
-                       ("daily digests", digests.send_daily_digests)):
-        try:
-            counts[name] = part(now)
-        except Exception as error:  # noqa: BLE001 (logged, and raised once the other parts ran)
-            db.session.rollback()
-            log.exception("Incubation sweep: %s failed", name)
-            failure = failure or error
-    if failure is not None:
-        raise failure
-    return counts
+    return run_parts("Incubation sweep", (("reminders", send_milestone_reminders), ("staff weekly", send_staff_weekly),
+                                          ("daily digests", digests.send_daily_digests)), now or utcnow())
 
 
 def _job_id() -> str:
-    prefix = "".join(c if c.isalnum() or c in "-_" else "-" for c in current_app.config["RQ_QUEUE_PREFIX"])
-    return f"{prefix}incubation-reminders"
+    return fixed_job_id("incubation-reminders")
 
 
 @periodic("default")
