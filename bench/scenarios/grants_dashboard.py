@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from incubator.core.demo import DEMO_TOTP_SECRET
 from incubator.accounts.models import User
 from incubator.applications.models import Application, Team
 from incubator.applications.states import Status
@@ -43,7 +44,7 @@ def seed(size):
     now = utcnow()
     staff = db.session.scalar(sa.select(User).filter_by(email="staff@example.org"))
     finance = db.session.scalar(sa.select(User).filter_by(email="finance@example.org"))
-    finance.totp_secret, finance.two_factor_enabled_at = "JBSWY3DPEHPK3PXP", now  # enrolled (finance pages)
+    finance.totp_secret, finance.two_factor_enabled_at = DEMO_TOTP_SECRET, now  # enrolled (finance pages)
     challenges = []
     for c in range(CHALLENGES):
         challenge = Challenge(organisation=org, title=f"Bench Grants Challenge {c + 1}", slug=f"bench-grants-{c}",
