@@ -161,6 +161,10 @@ def _why_not_payable(tranche: Tranche, payee: Payee | None) -> str | None:
         return "The grantee has no payee yet: they connect a Stripe account on the grant's payee page."
     if payee.kind is not PayeeKind.stripe or not payee.stripe_account_id:
         return "The grantee's payee is paid outside the portal: record the payment instead."
+    if tranche.approved_at is not None and payee.created_at > tranche.approved_at:
+        # Money goes where finance saw it going: a payee changed since the approval is checked again.
+        return ("The grantee's payee changed after this release was approved: finance checks the new payee "
+                "on the grant page, then retries the payout.")
     if not payee.payouts_enabled:
         return ("The grantee's Stripe account cannot receive payouts yet (Stripe has not enabled them): "
                 "they finish the account's onboarding, then retry.")
@@ -320,6 +324,8 @@ def retry(tranche: Tranche, *, actor, now: datetime | None = None) -> str:
     status = TrancheStatus(tranche.status)
     if not (status is TrancheStatus.failed or (status is TrancheStatus.processing and tranche.needs_attention)):
         raise DomainError("Only a payout that failed (or that was flagged while being paid) can be retried.")
+    if tranche.requested_by_id is not None and tranche.requested_by_id == getattr(actor, "id", None):
+        raise DomainError("You requested this release, so you cannot retry its payout: another finance user must.")
     gateway = gateways.gateway()
     if gateway.moves_money:
         try:
@@ -342,7 +348,9 @@ def retry(tranche: Tranche, *, actor, now: datetime | None = None) -> str:
         _fail(tranche, "No transfer was found in Stripe for this payout; finance retried it.", actor=actor, now=now)
     move_tranche(tranche, TrancheStatus.approved, actor=actor, details={"attempt": tranche.payout_attempt + 1},
                  payout_attempt=tranche.payout_attempt + 1, failed_at=None, failure_message="",
-                 needs_attention="", processing_at=None)
+                 needs_attention="", processing_at=None,
+                 # The retry approves this attempt, to the payee as it is now.
+                 approved_by_id=actor.id, approved_at=now)
     queue_payout(tranche)
     db.session.flush()
     return "queued"

@@ -323,3 +323,26 @@ def test_a_worker_serving_payments_starts_the_reconciler(app):
     assert "incubator.grants.reconcile.start_sweep" in start_periodic(["payments"])
     assert "incubator.grants.reconcile.start_sweep" not in start_periodic(["mail"])
     assert reconcile._job_id() in payments_queue().scheduled_job_registry.get_job_ids()
+
+
+
+def test_a_payee_changed_after_the_approval_is_not_paid_until_another_finance_user_retries(grants_world, fake, told):
+    """Money goes where finance saw it going: a payee connected after the approval fails the payout
+    with the reason, nothing is sent; finance's retry approves the next attempt to the new payee."""
+    [tranche] = ready_to_pay(grants_world, account_id="acct_seen_by_finance")
+    payouts.current_payee(grants_world.grant).replaced_at = utcnow()
+    db.session.flush()
+    grants_world.payee(PayeeKind.stripe, account_id="acct_connected_later")
+    assert payouts.pay_tranche(tranche.id) == "failed"
+    failed = fresh(tranche)
+    assert "payee changed after this release was approved" in failed.failure_message and fake.calls == []
+    with pytest.raises(DomainError, match="you cannot retry"):
+        payouts.retry(failed, actor=grants_world.staff)  # the requester may not re-approve it
+    db.session.rollback()
+    failed = fresh(tranche)
+    assert payouts.retry(failed, actor=grants_world.finance2) == "queued"
+    db.session.commit()
+    retried = fresh(tranche)
+    assert retried.approved_by_id == grants_world.finance2.id and retried.payout_attempt == 2
+    assert payouts.pay_tranche(tranche.id) == "paid"
+    assert [t.destination for t in fake.transfers] == ["acct_connected_later"]
