@@ -133,11 +133,29 @@ def app(database_url, redis_url, smtp_server, tmp_path_factory):
 # ---- per test: an app context, a clean database, empty queues and mailbox --------------------
 
 
+def _empty_postgres_tables(tables) -> None:
+    """Empty what a test touched: the tables it left rows in (children first, by DELETE) and the
+    id sequences it used (an insert rolled back still moves one), set back to 1. A TRUNCATE of
+    every table (or of one with CASCADE, which reaches nearly all of them through users) costs
+    about half a second a test on PostgreSQL; this, a few milliseconds."""
+    names = [t.name for t in tables]  # children first
+    probes = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
+    with_rows = set(db.session.execute(sa.text(probes)).scalars())
+    for name in names:
+        if name in with_rows:
+            # The ledger refuses DELETE (append-only, a trigger); TRUNCATE is not a row change.
+            statement = f'TRUNCATE "{name}"' if name == "grant_ledger" else f'DELETE FROM "{name}"'
+            db.session.execute(sa.text(statement))
+    for sequence in db.session.execute(sa.text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+    )).scalars():
+        db.session.execute(sa.text(f"ALTER SEQUENCE \"{sequence}\" RESTART"))
+
+
 def _clean_database():
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        _empty_postgres_tables(tables)
     else:
         for table in tables:
             db.session.execute(table.delete())
