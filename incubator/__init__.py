@@ -91,14 +91,16 @@ def _import_models() -> None:
     from incubator.core import digests as _digests  # noqa: F401
     from incubator.core import mail as _mail  # noqa: F401
     from incubator.core import mail_templates as _mail_templates  # noqa: F401
+    from incubator.core import imports as _imports  # noqa: F401
     from incubator.core import notices as _notices  # noqa: F401
     from incubator.grants import models as _grants  # noqa: F401
     from incubator.incubation import models as _incubation  # noqa: F401
     from incubator.readiness import models as _readiness  # noqa: F401
     from incubator.reviews import models as _reviews  # noqa: F401
+    from incubator.sustainability import models as _sustainability  # noqa: F401
 
 
-DOMAINS = ("challenges", "applications", "readiness", "reviews", "incubation", "grants")
+DOMAINS = ("challenges", "applications", "readiness", "reviews", "incubation", "grants", "sustainability")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -41,12 +41,17 @@ NO_ID |= {"/incubation/", "/account/notifications"}  # incubation: the cohorts a
 # session); two-factor sign-in (the person's own; the sign-in step needs a password first).
 NO_ID |= {"/grants/", "/grants/finance", "/grants/stripe/webhook", "/account/two-factor", "/account/two-factor/setup",
           "/account/two-factor/confirm", "/login/two-factor"}
+# sustainability: the schools a person may see; the organisations' portfolios they may see; the CSV
+# templates of the imports (blank headers); an invitation to report (its token, for its addressee).
+NO_ID |= {"/sustainability/", "/sustainability/schools/new", "/sustainability/portfolio",
+          "/sustainability/import-templates/<kind>.csv", "/sustainability/invitations/<token>"}
 # Of those, the ones an outsider must not reach either.
 NO_ID_STAFF_ONLY = {"/challenges/manage", "/challenges/new", "/admin/audit", "/admin/organisations",
                     "/admin/organisations/new", "/admin/outbox", "/admin/users", "/readiness/instruments"}
 NO_ID_STAFF_ONLY |= {"/reviews/profile"}  # conflicts
 NO_ID_STAFF_ONLY |= {"/reviews/queue"}  # scoring: a signed-in user who reviews nowhere gets 404
 NO_ID_STAFF_ONLY |= {"/grants/finance"}  # grants: finance of no organisation gets 404
+NO_ID_STAFF_ONLY |= {"/sustainability/schools/new", "/sustainability/portfolio"}  # finance / staff of none: 404
 HOSTILE_FORM = {"school_name": "Hijacked", "confirm": "y", "name": "X", "email": "x@example.org", "role": "finance",
                 "roles": ["finance"], "active": "0", "decision": "ineligible", "reason": "no", "direction": "up",
                 "member": "1", "challenge_id": "1", "title": "X", "slug": "x", "timezone": "UTC", "label": "X",
@@ -80,10 +85,12 @@ def world(org, staff, make_user):
     reviews = _reviews_world(org, challenge, application, make_user)
     incubation = _incubation_world(org, challenge, application, lead, make_user)
     grants = _grants_world(org, challenge, application, incubation, make_user)
-    return {**readiness, **reviews, **incubation, **grants, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
+    sustainability = _sustainability_world(org, incubation, make_user)
+    return {**readiness, **reviews, **incubation, **grants, **sustainability, "org_id": org.id, "user_id": staff.id, "challenge_id": challenge.id,
             "question_id": challenge.questions[0].id, "team_id": team.id, "application_id": application.id,
             "attachment_id": application.attachments[0].id, "message_id": message.id,
-            "invitation_id": {"applications": team_invitation.id, "default": org_invitation.id}}
+            "invitation_id": {"applications": team_invitation.id, "sustainability": sustainability["school_invitation_id"],
+                              "default": org_invitation.id}}
 
 
 def _readiness_world(org, challenge, application, lead) -> dict:
@@ -188,6 +195,38 @@ def _grants_world(org, challenge, application, incubation, make_user) -> dict:
                                kind=LedgerKind.manual_payment, amount_cents=40_000_00, reference="CHK-1"))
     db.session.commit()
     return {"grant_id": grant.id, "tranche_id": due.id}
+
+
+def _sustainability_world(org, incubation, make_user) -> dict:
+    """The school's year-1 report verified and its year-2 report submitted, a named reporter, a
+    pending invitation to report, a finished CSV import."""
+    from incubator.core.imports import ImportRun, ImportStatus
+    from incubator.incubation.models import School
+    from incubator.sustainability.models import AnnualReport, SchoolInvitation, SchoolReporter
+    from incubator.sustainability.states import ReportStatus
+
+    now = utcnow()
+    school = db.session.get(School, incubation["school_id"])
+    school.planned_opening_year, school.source = 2024, "direct"
+    reporter = SchoolReporter(school_id=school.id, user_id=make_user("rita@example.org", name="Rita Reporter").id)
+    figures = dict(fiscal_year=2025, budgeted_enrollment=200, actual_enrollment=190,
+                   public_state_local_cents=1_500_000_00, public_federal_cents=200_000_00, philanthropic_cents=400_000_00,
+                   other_revenue_cents=10_000_00, operating_expenses_cents=2_000_000_00,
+                   total_expenses_cents=2_100_000_00, unrestricted_cash_cents=300_000_00,
+                   current_assets_cents=500_000_00, current_liabilities_cents=300_000_00)
+    verified = AnnualReport(school_id=school.id, year=1, status=ReportStatus.verified, submitted_at=now,
+                            verified_at=now, **figures)
+    submitted = AnnualReport(school_id=school.id, year=2, status=ReportStatus.submitted, submitted_at=now,
+                             **{**figures, "fiscal_year": 2026})
+    invitation = SchoolInvitation(school_id=school.id, email="newreporter@example.org",
+                                  token_hash=tokens.hash_token("t3"), expires_at=now + timedelta(days=7))
+    run = ImportRun(organisation_id=org.id, kind="sustainability.schools", file_name="schools.csv",
+                    content="name\n", status=ImportStatus.done, finished_at=now)
+    db.session.add_all([reporter, verified, submitted, invitation, run])
+    db.session.commit()
+    return {"report_id": submitted.id, "year": 2, "reporter_id": reporter.id, "run_id": run.id,
+            "organisation_id": org.id,
+            "school_invitation_id": invitation.id}
 
 
 def _fill(rule, ids, missing=False):

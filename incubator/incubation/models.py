@@ -336,7 +336,9 @@ class School(db.Model):
 
     __tablename__ = "schools"
     __table_args__ = (sa.CheckConstraint("target_enrollment IS NULL OR target_enrollment >= 1",
-                                         name="enrollment_positive"),)
+                                         name="enrollment_positive"),
+                      sa.CheckConstraint("source IN ('launch', 'transition', 'direct', 'imported')",
+                                         name="source_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -350,9 +352,19 @@ class School(db.Model):
     target_enrollment: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Completed by sustainability: where the record came from (sustainability.states.SchoolSource:
+    # launch, transition, direct, imported) and, for a school-transition grant, the application.
+    source: Mapped[str] = mapped_column(sa.String(20), default="launch", server_default="launch")
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="SET NULL"), unique=True)
 
     organisation: Mapped[Organisation] = relationship()
     team: Mapped[Team | None] = relationship()
+
+    @property
+    def opening_year(self) -> int | None:
+        """The calendar year the school opens (its year 1 starts that fall)."""
+        return self.planned_opening_year
 
     @property
     def audit_organisation_id(self) -> int:

@@ -15,7 +15,7 @@ from incubator.accounts.models import Role
 from incubator.core.permissions import rule
 from incubator.extensions import db
 from incubator.incubation.models import (CoachingReply, CoachingSession, Cohort, CohortCoach, CohortTeam, Evidence,
-                                         Milestone, MilestoneComment, School, StakeholderEntry, TemplateMilestone)
+                                         Milestone, MilestoneComment, StakeholderEntry, TemplateMilestone)
 from incubator.incubation.states import MilestoneStatus
 
 
@@ -115,9 +115,4 @@ def coaching_rule(user, action: str, coaching: CoachingSession) -> bool:
 def reply_rule(user, action: str, reply: CoachingReply) -> bool:
     return action == "view" and coaching_rule(user, "view", reply.coaching_session)
 
-
-@rule(School)
-def school_rule(user, action: str, school: School) -> bool:
-    if staff_of(user, school.organisation_id):
-        return True
-    return action == "view" and _active(user) and user.has_role(school.organisation_id, Role.finance)
+# A School's rule is sustainability.permissions.school_rule (the domain that completes the model).

@@ -1,0 +1,2 @@
+"""Sustainability's jobs: the report reminders sweep (reminders area), the CSV import job
+(import area) and the PDFs (page area) are imported here so the worker's warm-up loads them."""
