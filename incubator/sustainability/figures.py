@@ -67,3 +67,40 @@ def portfolio(organisation_id: int, schools: sa.Select | None = None) -> list[Sc
     rows = list(db.session.scalars(query.order_by(School.name, School.id)))
     years = verified_years(sa.select(School.id).where(School.organisation_id == organisation_id)) if rows else {}
     return [summarise(school, years.get(school.id, []), glide) for school in rows]
+
+
+@dataclass(frozen=True)
+class PortfolioTotals:
+    """The portfolio against the coalition's goals."""
+
+    schools: int
+    counts: dict                       # Status -> number of schools
+    reached_year_4: int                # schools with a verified year-4 coverage
+    sustainable_year_4: int            # of those, coverage >= 100% in year 4
+    on_track_younger: int              # schools not yet at year 4 that are on track
+    younger: int                       # schools with a verified year but none at year 4
+    market: metrics.MarketShare        # students (latest verified enrollment) / city enrollment
+
+    @property
+    def sustainable_share(self):
+        """Share of the schools that reached year 4 sustainable on public revenue (None: none yet)."""
+        return metrics.ratio(self.sustainable_year_4, self.reached_year_4)
+
+
+def totals(summaries: list[SchoolSummary], city_enrollment: int | None) -> PortfolioTotals:
+    from incubator.sustainability.states import Status
+
+    counts = {status: 0 for status in Status}
+    reached = sustainable = younger = on_track_younger = students = 0
+    for summary in summaries:
+        counts[summary.trajectory.status] += 1
+        students += summary.enrollment or 0
+        year_4 = next((c for year, c in summary.trajectory.points if year == 4), None)
+        if year_4 is not None:
+            reached += 1
+            sustainable += year_4 >= 1
+        elif summary.trajectory.points:
+            younger += 1
+            on_track_younger += summary.trajectory.status is Status.on_track
+    return PortfolioTotals(len(summaries), counts, reached, sustainable, on_track_younger, younger,
+                           metrics.market_share(students, city_enrollment))
