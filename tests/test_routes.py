@@ -225,7 +225,7 @@ def _sustainability_world(org, incubation, make_user) -> dict:
     db.session.add_all([reporter, verified, submitted, invitation, run])
     db.session.commit()
     return {"report_id": submitted.id, "year": 2, "reporter_id": reporter.id, "run_id": run.id,
-            "organisation_id": org.id,
+            "organisation_id": org.id, "kind": "schools",
             "school_invitation_id": invitation.id}
 
 

@@ -148,7 +148,7 @@ def report_prepare(cohort_id: int):
 @bp.get("/schools/<int:school_id>")
 @login_required
 def school(school_id: int):
-    record = visible_or_404(School, school_id, "view", options=[joinedload(School.team)])
+    record = visible_or_404(School, school_id, "view_outcome", options=[joinedload(School.team)])
     cohort_team = db.session.get(CohortTeam, record.cohort_team_id) if record.cohort_team_id else None
     return render_template(
         "incubation/school.html", school=record, cohort_team=cohort_team,

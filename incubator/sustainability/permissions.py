@@ -64,6 +64,8 @@ def school_rule(user, action: str, school: School) -> bool:
     org = school.organisation_id
     if action == "view":
         return sees_portfolio(user, org) or reports_for(user, school)
+    if action == "view_outcome":  # incubation's record of the outcome: staff's notes, not the team's
+        return sees_portfolio(user, org)
     if action in FINANCE_ACTIONS:
         return finance_of(user, org)
     if action in REPORTER_ACTIONS:
