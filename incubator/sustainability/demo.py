@@ -28,7 +28,7 @@ from incubator.sustainability.states import ReportStatus, SchoolSource
 
 CITY_ENROLLMENT = 44_900
 PER_PUPIL_DOLLARS = 11_400
-PRINCIPAL = ("principal@example.org", "Pat Principal")
+PRINCIPAL = ("leader@example.org", "Lou Leader")
 
 # name, grades, opening year, source, budgeted enrollment by year,
 # [(coverage %, enrollment met %, days cash, status)] by year, reporter email
