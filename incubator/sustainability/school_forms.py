@@ -29,7 +29,7 @@ class SchoolForm(BaseForm):
 
 class NewSchoolForm(SchoolForm):
     application_id = SelectField(
-        "From a school-transition grant (optional)", validate_choice=True,
+        "From a school-transition grant (optional)", validate_choice=True, default="",
         description="A selected application to a school-transition challenge: its team will report for the "
                     "school.")
 
