@@ -54,3 +54,26 @@ phrases({
     "sustainability.report.verified": "{actor} verified {object}",
     "sustainability.report.returned": "{actor} returned {object} for changes",
 })
+
+
+# ---- the schools area: schools, reporters, invitations (schools.py) --------------------------
+@names("SchoolInvitation")
+def _school_invitations(ids: set[int]) -> dict[int, Named]:
+    from incubator.sustainability.models import SchoolInvitation
+
+    rows = db.session.execute(sa.select(SchoolInvitation.id, School.id, School.name)
+                              .join(School, School.id == SchoolInvitation.school_id)
+                              .where(SchoolInvitation.id.in_(ids)))
+    return {i: Named(f"the invitation to report for {name}", url_for("sustainability.reporters", school_id=school_id))
+            for i, school_id, name in rows}
+
+
+phrases({
+    "sustainability.school.created": "{actor} added the school {object}",
+    "sustainability.school.edited": "{actor} edited the school {object}",
+    "sustainability.reporter.added": "{actor} named {details[email]} {object}",
+    "sustainability.reporter.removed": "{actor} removed {details[email]} from the reporters of {object}",
+    "sustainability.invitation.sent": "{actor} sent {details[email]} {object}",
+    "sustainability.invitation.accepted": "{actor} accepted {object}",
+    "sustainability.invitation.revoked": "{actor} revoked {object} sent to {details[email]}",
+})
