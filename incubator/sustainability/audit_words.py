@@ -54,3 +54,9 @@ phrases({
     "sustainability.report.verified": "{actor} verified {object}",
     "sustainability.report.returned": "{actor} returned {object} for changes",
 })
+
+# ---- reports area: drafts and corrections (reports.py) ---------------------------------------
+phrases({
+    "sustainability.report.saved": "{actor} saved {object}",
+    "sustainability.report.correction_started": "{actor} started a correction: {object}",
+})
