@@ -13,7 +13,8 @@ from wtforms.widgets import TextInput
 
 from incubator.core.forms import BaseForm, CsrfForm, WholeNumberField, no_direction_overrides, strip
 from incubator.core.money import format_cents
-from incubator.sustainability.models import (COMMENT_MAX, MAX_CENTS, MAX_ENROLLMENT, MONEY_FIELDS, REASON_MAX)
+from incubator.sustainability.models import (COMMENT_MAX, MAX_CENTS, MAX_ENROLLMENT, MONEY_FIELDS, REASON_MAX,
+                                               REQUIRED_FIELDS)
 
 # 1,500,000.00 or 1500000 or $2,500.5 (ASCII digits only: "١٢" and "²" are not amounts).
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+", re.ASCII)
@@ -135,6 +136,11 @@ class ReportForm(BaseForm):
                "math_growth": "math_growth_hundredths", "ela_growth": "ela_growth_hundredths",
                "college_ready": "college_ready_permille"}
     FIELD_OF = {column: field for field, column in COLUMNS.items()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for column in REQUIRED_FIELDS:  # marked (the form has novalidate: a draft may lack them)
+            self[self.FIELD_OF[column]].flags.required = True
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
