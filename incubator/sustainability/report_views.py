@@ -164,12 +164,17 @@ def _figure_rows(report: AnnualReport) -> list[tuple[str, str, object]]:
 
 # ---- the moves ---------------------------------------------------------------------------------
 
-def _move(form, report: AnnualReport, service, success: str):
+def _move(form, report: AnnualReport, service, success: str, *, on_invalid=None):
+    """Validate the button's form, refuse a stale page, run the service; commit or roll back.
+    `on_invalid()`: the answer for a form with errors (default: back to the report, flashed)."""
     if not form.validate():
         if "csrf_token" in form.errors:
             flash("The form expired; please send it again.", "error")
-            return _to_report(report)
-        return None  # the caller shows the page with the form's errors
+        elif on_invalid is not None:
+            return on_invalid()
+        else:
+            flash(" ".join(m for errors in form.errors.values() for m in errors), "error")
+        return _to_report(report)
     if _stale(form, report):
         flash(str(ChangedMeanwhile()), "error")
         return _to_report(report)
@@ -224,12 +229,10 @@ def return_report(report_id: int):
 @two_factor.recent_required
 def _return(report: AnnualReport):
     form = ReturnForm()
-    done = _move(form, report,
+    return _move(form, report,
                  lambda: reports.return_for_changes(report, form.comment.data, actor=current_user, now=utcnow()),
-                 f"The year {report.year} report is returned to the school with your comment.")
-    if done is None:
-        return _report_page(report, return_form=form, status=422)
-    return done
+                 f"The year {report.year} report is returned to the school with your comment.",
+                 on_invalid=lambda: _report_page(report, return_form=form, status=422))
 
 
 @bp.route("/reports/<int:report_id>/correct", methods=["GET", "POST"], endpoint="correct_report")
