@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from incubator.accounts import two_factor
 from incubator.core.errors import DomainError
 from incubator.core.permissions import can, visible_or_404
-from incubator.core.timeutil import local, utcnow
+from incubator.core.timeutil import utcnow
 from incubator.extensions import db
 from incubator.incubation.models import School
 from incubator.sustainability import dates, reports
@@ -50,10 +50,10 @@ def report_form(school_id: int, year: int):
     school = visible_or_404(School, school_id, "report", options=[joinedload(School.organisation)])
     report = reports.open_revision(school.id, year)
     verified = reports.latest_verified(school.id, year)
+    settings = settings_of(school.organisation_id)
     context = {"school": school, "year": year, "report": report, "verified": verified,
                "tz": school.organisation.timezone,
-               "due_on": (dates.due_on(school.opening_year, year, settings_of(school.organisation_id).report_due_month,
-                                       settings_of(school.organisation_id).report_due_day)
+               "due_on": (dates.due_on(school.opening_year, year, settings.report_due_month, settings.report_due_day)
                           if school.opening_year else None)}
     if report is None and verified is not None or report is not None and not ReportStatus(report.status).editable:
         # Frozen (verified, no correction open) or with finance (submitted): nothing to change here.
@@ -137,8 +137,7 @@ def _report_page(report: AnnualReport, *, return_form=None, correction_form=None
         open_revision=next((r for r in history if r.status != ReportStatus.verified), None),
         may_edit=can(current_user, "edit", report), may_submit=can(current_user, "submit", report),
         may_verify=can(current_user, "verify", report), may_return=can(current_user, "return", report),
-        may_correct=can(current_user, "correct", report), figure_rows=_figure_rows(report),
-        local=local), status
+        may_correct=can(current_user, "correct", report), figure_rows=_figure_rows(report)), status
 
 
 def _figure_rows(report: AnnualReport) -> list[tuple[str, str, object]]:

@@ -129,7 +129,16 @@ def test_submitting_with_missing_figures_names_each_and_changes_nothing(school_w
     assert outbox_to(school_world.finance.email) == []
 
 
-def test_a_reporter_submits_and_finance_is_told(school_world, reporter_client, run_jobs, mailbox):
+def test_a_second_first_draft_of_the_year_is_refused(school_world, reporter_client):
+    # Two tabs opened on an empty year: the first saved a draft; the second must not overwrite it.
+    reporter_client.post(form_url(school_world), data={"other_revenue": "1", "version": ""})
+    second = reporter_client.post(form_url(school_world), data={"other_revenue": "2", "version": ""})
+    assert second.status_code == 409 and "Reload it" in second.text
+    [report] = reports_of(school_world)
+    assert report.other_revenue_cents == 100
+
+
+def test_a_reporter_submits_and_finance_is_told(school_world, reporter_client, run_jobs, mailbox, other_org_finance):
     response = reporter_client.post(form_url(school_world), data={**TYPED, "version": "", "action": "submit"})
     assert response.status_code == 302
     [report] = reports_of(school_world)
@@ -140,6 +149,7 @@ def test_a_reporter_submits_and_finance_is_told(school_world, reporter_client, r
     assert "year 1 report" in mail["Subject"] and school_world.school.name in mail["Subject"]
     assert f"/sustainability/reports/{report.id}" in mailbox.body(mail)
     assert mailbox.to(school_world.reporter.email) == [] and mailbox.to(school_world.staff.email) == []
+    assert mailbox.to(other_org_finance.email) == []
     # submitted: the form says it is with finance, and a POST changes nothing
     page = reporter_client.get(form_url(school_world))
     assert "Finance is checking it" in page.text
@@ -189,6 +199,8 @@ def test_returned_fixed_resubmitted_and_verified(school_world, reporter_client, 
         assert "returned" in mail["Subject"] and "The cash does not match the audit." in mailbox.body(mail)
     assert mailbox.to(school_world.finance.email) == []
 
+    page = reporter_client.get(f"/sustainability/reports/{report.id}")
+    assert "The cash does not match the audit." in page.text and "Fix the figures" in page.text
     form = reporter_client.get(form_url(school_world))
     assert "Returned for changes" in form.text and "The cash does not match the audit." in form.text
     fixed = reporter_client.post(form_url(school_world), data={**TYPED, "unrestricted_cash": "250,000",
