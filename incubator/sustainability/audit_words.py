@@ -77,3 +77,10 @@ phrases({
     "sustainability.invitation.accepted": "{actor} accepted {object}",
     "sustainability.invitation.revoked": "{actor} revoked {object} sent to {details[email]}",
 })
+
+
+# ---- reports area: drafts and corrections (reports.py) ---------------------------------------
+phrases({
+    "sustainability.report.saved": "{actor} saved {object}",
+    "sustainability.report.correction_started": "{actor} started a correction: {object}",
+})
