@@ -85,7 +85,7 @@ def _metrics_table(kit: _Kit, summary: SchoolSummary, glide_path) -> Table:
             if fill is not None:
                 commands.append(("BACKGROUND", (c, r), (c, r), fill))
         data.append(line)
-    glide = ["Glide path (coverage target)", *(f"{p}%" for p in glide_path)]
+    glide = ["Glide path", *(f"{p}%" for p in glide_path)]
     data.append(glide)
     table = Table(data, colWidths=[f * FRAME_WIDTH for f in METRIC_COLUMNS], hAlign="LEFT", repeatRows=1)
     table.setStyle(TableStyle(commands))
