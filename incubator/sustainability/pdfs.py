@@ -124,7 +124,7 @@ def _school_story(kit: _Kit, summary: SchoolSummary, glide_path, *, heading: str
     story = [
         kit.para(kit.clean(school.name), heading),
         kit.para(kit.clean(", ".join(f for f in facts if f)) + "."),
-        kit.para(f"<b>{kit.clean(Status(trajectory.status).label)}</b>: {kit.clean(trajectory.why)}."),
+        kit.para(f"<b>{kit.clean(Status(trajectory.status).label)}</b>: {kit.clean(trajectory.why.rstrip('.'))}."),
         _metrics_table(kit, summary, glide_path),
         Spacer(1, 6),
         charts.coverage_chart(trajectory, glide_path, title=shared.fit(shared.drawable(chart_title, kit.font),

@@ -176,6 +176,26 @@ def test_others_get_404_and_no_job_runs(make_client, school_world, run_jobs, req
     assert files("school", school_world.school.id) == [] and files("portfolio", school_world.org.id) == []
 
 
+def test_asking_without_the_csrf_token_is_refused_and_queues_nothing(make_client, school_world, run_jobs):
+    client = make_client(school_world.finance)
+    for path in (f"/sustainability/schools/{school_world.school.id}/report.pdf",
+                 f"/sustainability/portfolio/{school_world.org.id}/report.pdf"):
+        assert client.post(path, csrf=False).status_code == 400
+    run_jobs(["pdf"])
+    assert finished_pdf_jobs() == 0
+
+
+def test_finance_without_the_second_factor_is_sent_to_set_it_up(make_client, school_world):
+    client = make_client(school_world.finance)
+    school_world.finance.two_factor_enabled_at = None
+    db.session.commit()
+    for path in (f"/sustainability/schools/{school_world.school.id}",
+                 f"/sustainability/schools/{school_world.school.id}/report.pdf",
+                 f"/sustainability/portfolio/{school_world.org.id}/report.pdf"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/account/two-factor/setup" in response.location
+
+
 def test_a_reporter_does_not_get_the_portfolio(make_client, school_world):
     url = f"/sustainability/portfolio/{school_world.org.id}/report.pdf"
     assert make_client(school_world.reporter).get(url).status_code == 404
