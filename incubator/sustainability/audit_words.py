@@ -54,3 +54,9 @@ phrases({
     "sustainability.report.verified": "{actor} verified {object}",
     "sustainability.report.returned": "{actor} returned {object} for changes",
 })
+
+
+
+# ---- portfolio area: the settings (settings_service.py; details: before, after, and `changes` in words) ----
+phrases({"sustainability.settings.changed":
+         "{actor} changed the sustainability settings of {object}: {details[changes]}"})
