@@ -84,3 +84,7 @@ phrases({
     "sustainability.report.saved": "{actor} saved {object}",
     "sustainability.report.correction_started": "{actor} started a correction: {object}",
 })
+
+# ---- portfolio area: the settings (settings_service.py; details: before, after, and `changes` in words) ----
+phrases({"sustainability.settings.changed":
+         "{actor} changed the sustainability settings of {object}: {details[changes]}"})
