@@ -54,3 +54,8 @@ phrases({
     "sustainability.report.verified": "{actor} verified {object}",
     "sustainability.report.returned": "{actor} returned {object} for changes",
 })
+
+# ---- the import area: CSV imports (import_jobs.py) ---------------------------------------------
+phrases({
+    "sustainability.import.finished": "{actor} imported {details[rows]} rows from {object}",
+})
