@@ -88,3 +88,9 @@ phrases({
 # ---- portfolio area: the settings (settings_service.py; details: before, after, and `changes` in words) ----
 phrases({"sustainability.settings.changed":
          "{actor} changed the sustainability settings of {object}: {details[changes]}"})
+
+
+# ---- the import area: CSV imports (import_jobs.py) ---------------------------------------------
+phrases({
+    "sustainability.import.finished": "{actor} imported {details[rows]} rows from {object}",
+})
