@@ -2,7 +2,6 @@
 figures, downloaded when made, a "being prepared" page until then; others get 404 and no job runs."""
 import shutil
 import subprocess
-import time
 
 import pytest
 
@@ -202,9 +201,9 @@ def test_a_reporter_does_not_get_the_portfolio(make_client, school_world):
     assert make_client(school_world.finance).get("/sustainability/portfolio/999999/report.pdf").status_code == 404
 
 
-def test_a_hundred_schools_with_charts_in_under_three_seconds(school_world):
-    """The bench's bar (bench/ measures it properly): the portfolio PDF of 100 schools x 4 years.
-    CPU time of this process, so other work on the machine does not make it flaky."""
+def test_a_hundred_schools_each_have_their_section(school_world, tmp_path):
+    """The portfolio PDF of 100 schools x 4 years holds every school, a page each (how long it
+    takes is measured in bench/, scenario "sustainability")."""
     schools = [School(organisation_id=school_world.org.id, name=f"School {n:03d}", grades="K-8",
                       planned_opening_year=2020 + n % 4, source=SchoolSource.direct) for n in range(99)]
     db.session.add_all(schools)
@@ -215,8 +214,7 @@ def test_a_hundred_schools_with_charts_in_under_three_seconds(school_world):
                                                          + 50_000_00 * (n % 7) * year})
                         for n, s in enumerate(schools) for year in (1, 2, 3, 4)])
     db.session.commit()
-    started = time.process_time()
-    content = pdfs.render_portfolio(pdf_jobs.portfolio_document(school_world.org))
-    elapsed = time.process_time() - started
-    assert content.startswith(b"%PDF")
-    assert elapsed < 3.0, f"{elapsed:.2f} s"
+    text = pdf_text(pdfs.render_portfolio(pdf_jobs.portfolio_document(school_world.org)), tmp_path)
+    for n in range(99):
+        assert f"School {n:03d}" in text
+    assert "Page 101 of 101" in text  # the cover, then a page per school
