@@ -84,17 +84,24 @@ def requests():
 
 
 def figures(size):
-    """The portfolio PDF of PDF_SCHOOLS schools with their charts, rendered as the job renders it."""
+    """The portfolio PDF of PDF_SCHOOLS schools with their charts, loaded and rendered as the job does."""
     from incubator.accounts.models import Organisation
-    from incubator.sustainability import pdfs
+    from incubator.core.timeutil import utcnow
+    from incubator.sustainability import figures as loading, pdfs
+    from incubator.sustainability.models import settings_of
 
     org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == "nsno"))
     schools = sa.select(School).where(School.organisation_id == org.id).order_by(School.name).limit(PDF_SCHOOLS)
     best = None
     for _ in range(3):
         started = time.perf_counter()
-        data = pdfs.portfolio_pdf(org, schools=schools)
+        settings = settings_of(org.id)
+        summaries = loading.portfolio(org.id, schools=schools)
+        document = pdfs.PortfolioDocument(org.name, org.timezone, settings.glide_path, summaries,
+                                          loading.totals(summaries, settings.city_enrollment), utcnow())
+        data = pdfs.render_portfolio(document)
         elapsed = time.perf_counter() - started
         best = elapsed if best is None else min(best, elapsed)
-    return [(f"portfolio PDF, {PDF_SCHOOLS} schools with charts ({len(data) // 1024} KB)", f"{best * 1000:.0f} ms",
-             "< 3000 ms")]
+        db.session.expire_all()
+    return [(f"portfolio PDF, {len(summaries)} schools with charts ({len(data) // 1024} KB)",
+             f"{best * 1000:.0f} ms", "< 3000 ms")]
