@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 
 from incubator.accounts import two_factor
 from incubator.accounts.models import Organisation, Role
-from incubator.core import charts
 from incubator.core.csv import stream_rows
 from incubator.core.pagination import page_number
 from incubator.core.timeutil import utcnow
@@ -57,10 +56,7 @@ def portfolio(organisation_id: int):
     filters = dashboard.Filters.parse(request.args)
     board = dashboard.build(org.id, filters, page_number())
     charted = board.charted
-    chart = None
-    if charted:
-        chart = charts.to_svg(portfolio_chart.coverage_by_school(charted, board.glide_path),
-                              description=portfolio_chart.description(charted, board.glide_path))
+    chart = portfolio_chart.svg(charted, board.glide_path) if charted else None
     return render_template("sustainability/portfolio_dashboard.html", org=org, board=board, filters=filters,
                            chart=chart, charted=charted, statuses=list(Status), sources=list(SchoolSource),
                            is_finance=finance_of(current_user, org.id), years=metrics.YEARS,

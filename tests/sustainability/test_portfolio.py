@@ -269,3 +269,19 @@ def test_the_summary_helper_agrees_with_figures(world):
     kept, shown = portfolio.filtered(world.org.id, portfolio.Filters(opening_year=2021))
     assert {s.school.name: s.trajectory.status for s in shown} == {
         "Esplanade School": every["Esplanade School"], "Faubourg Charter": every["Faubourg Charter"]}
+
+
+def test_the_chart_draws_at_most_nine_schools_of_the_page_and_the_same_drawing_serves_a_pdf(school_world):
+    from reportlab.graphics.shapes import Drawing
+
+    from incubator.sustainability import portfolio_chart
+
+    for n in range(12):
+        school = school_world.make_school(f"Charted {n:02d}")
+        school_world.make_report(1, school=school, **cover(60 + n))
+    board = portfolio.build(school_world.org.id, portfolio.Filters())
+    assert len(board.charted) == portfolio.CHART_SCHOOLS == 9
+    drawing = portfolio_chart.coverage_by_school(board.charted, board.glide_path)
+    assert isinstance(drawing, Drawing) and drawing.alt_text.startswith("Coverage by school and year")
+    words = portfolio_chart.description(board.charted, board.glide_path)
+    assert words.startswith("Glide path 70%, 80%, 90%, 100% in years 1-4.") and "Charted 00: year 1 60%." in words
