@@ -2,6 +2,7 @@
 for it and their invitations, accepting an invitation."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from incubator.accounts import two_factor
 from incubator.accounts.models import Organisation
@@ -81,11 +82,14 @@ def new_school():
                 organisation, name=form.name.data, grades=form.grades.data or "", opening_year=form.opening_year.data,
                 target_enrollment=form.target_enrollment.data, application_id=form.chosen_application_id,
                 actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             _field_error(form, error)
+        except IntegrityError:  # another request made the school of this application meanwhile
+            db.session.rollback()
+            form.application_id.errors = ["That application has a school now."]
         else:
-            db.session.commit()
             flash(f"{school.name} added. Name the people who report for it.", "success")
             return redirect(url_for("sustainability.reporters", school_id=school.id))
     return render_template("sustainability/schools_form.html", form=form, organisation=organisation, school=None,
@@ -133,11 +137,15 @@ def reporters(school_id: int):
         return _reporters_page(school, form, 422)
     try:
         made = schools.invite_reporter(school, email=form.email.data, actor=current_user)
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         _field_error(form, error)
         return _reporters_page(school, form, 422)
-    db.session.commit()
+    except IntegrityError:  # the same person added by another request meanwhile
+        db.session.rollback()
+        form.email.errors = [f"{form.email.data} already reports for {school.name}."]
+        return _reporters_page(school, form, 422)
     if isinstance(made, SchoolReporter):
         flash(f"{made.user.display_name} now reports for {school.name}; we told them by email.", "success")
     else:
@@ -200,11 +208,12 @@ def invitation(token: str):
             abort(400)
         try:
             schools.accept_invitation(found, user=current_user)
-        except (DomainError, NotAllowed) as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
             db.session.commit()
+        except (DomainError, NotAllowed, IntegrityError) as error:
+            db.session.rollback()
+            flash(str(error) if not isinstance(error, IntegrityError)
+                  else "Someone accepted this invitation at the same moment; try again.", "error")
+        else:
             flash(f"You now report for {found.school.name}.", "success")
             return redirect(url_for("sustainability.school", school_id=found.school_id))
     code = 410 if status != "pending" else 403 if wrong_account else 200

@@ -390,3 +390,17 @@ def test_nobody_sees_an_empty_page(make_client, make_user):
     response = make_client(make_user("nobody@example.org")).get("/sustainability/")
     assert response.status_code == 200 and "You do not report for any school" in page(response)
     assert make_client().get("/sustainability/").status_code == 302
+
+
+def test_finance_of_two_organisations_chooses_one(make_client, make_org, grant_role, school_world):
+    from incubator.accounts.models import Role
+
+    second = make_org("Second City Schools", slug="second")
+    grant_role(school_world.finance, second, Role.finance)
+    finance = make_client(school_world.finance)
+    chooser = finance.get(NEW)
+    assert chooser.status_code == 200 and f"organisation_id={second.id}" in page(chooser)
+    assert finance.post(NEW, data=SCHOOL).status_code == 400 and count(School) == 1
+    response = finance.post(NEW + f"?organisation_id={second.id}", data=SCHOOL)
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(School).filter_by(name="Crescent City Prep")).organisation_id == second.id
