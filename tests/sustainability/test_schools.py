@@ -404,3 +404,16 @@ def test_finance_of_two_organisations_chooses_one(make_client, make_org, grant_r
     response = finance.post(NEW + f"?organisation_id={second.id}", data=SCHOOL)
     assert response.status_code == 302
     assert db.session.scalar(sa.select(School).filter_by(name="Crescent City Prep")).organisation_id == second.id
+
+
+def test_the_audit_trail_reads_the_schools_events_in_words(make_client, make_user, admin, school_world):
+    make_user("bea@example.org", name="Bea Bookkeeper")
+    finance = make_client(school_world.finance)
+    finance.post(NEW, data=SCHOOL)
+    finance.post(reporters_url(school_world.school), data={"email": "bea@example.org"})
+    finance.post(reporters_url(school_world.school), data={"email": "newcomer@example.org"})
+    body = page(make_client(admin).get("/admin/audit"))
+    for sentence in ("Frankie Finance</a> added the school <a", "Frankie Finance</a> named bea@example.org <a",
+                     ">a reporter of Bayou Learning Lab</a>", "Frankie Finance</a> sent newcomer@example.org <a",
+                     ">the invitation to report for Bayou Learning Lab</a>"):
+        assert sentence in body, sentence
