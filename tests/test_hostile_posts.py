@@ -16,7 +16,14 @@ FIELDS = ["school_name", "grades", "launch_year", "target_enrollment", "version"
           "timezone", "title", "label", "kind", "track", "opens_at", "closes_at", "slots", "grant_pool",
           "planning_grant", "summary_md", "y1_enrollment", "y1_per_pupil", "y1_other", "y1_expenses", "q_1",
           "word_limit", "min_value", "max_value", "choices", "help_text", "is_required", "password", "q", "status",
-          "sort", "page"]
+          "sort", "page",
+          # sustainability: schools and reporters, annual reports, settings, imports
+          "opening_year", "application_id", "organisation_id", "action", "comment", "fiscal_year",
+          "budgeted_enrollment", "actual_enrollment", "public_state_local", "public_federal", "philanthropic",
+          "other_revenue", "operating_expenses", "total_expenses", "unrestricted_cash", "current_assets",
+          "current_liabilities", "math_growth", "ela_growth", "college_ready", "glide_year_1", "glide_year_2",
+          "glide_year_3", "glide_year_4", "allow_falling", "city_enrollment", "report_due_month", "report_due_day",
+          "file"]
 
 
 @pytest.fixture
@@ -37,7 +44,9 @@ def test_hostile_values_never_cause_a_server_error(app, insiders, world, value):
         data = {name: value for name in FIELDS}
         for client in insiders:
             if "GET" in rule.methods:
-                response = client.get(url, query_string={k: value for k in ("q", "status", "sort", "page")})
+                response = client.get(url, query_string={k: value for k in ("q", "status", "sort", "page", "opening_year",
+                                                                         "source", "organisation_id",
+                                                                         "application_id")})
                 response.get_data()  # a streamed body (the CSV) must be produced without error too
                 response.close()
                 assert response.status_code < 500, f"GET {url} with {value[:20]!r}: {response.status_code}"
