@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from incubator.accounts import two_factor
-from incubator.accounts.models import Organisation, Role
+from incubator.accounts.models import Organisation, Role, User
 from incubator.core import csv_import
 from incubator.core.csv import stream_rows
 from incubator.core.imports import ImportRun, ImportStatus
@@ -47,8 +47,6 @@ def _start_page(org: Organisation, form: ImportForm, status: int = 200):
 
 
 def _names(user_ids: set) -> dict[int, str]:
-    from incubator.accounts.models import User
-
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
@@ -60,11 +58,10 @@ def _names(user_ids: set) -> dict[int, str]:
 @two_factor.enrolled_required
 def import_start(organisation_id: int):
     org = _finance_org_or_404(organisation_id)
-    form = ImportForm()
     if request.method == "GET":
-        return _start_page(org, ImportForm(formdata=None, data={"kind": request.args.get("kind", "schools")
-                                                                 if request.args.get("kind") in imports.KINDS
-                                                                 else "schools"}))
+        kind = request.args.get("kind")
+        return _start_page(org, ImportForm(formdata=None, data={"kind": kind if kind in imports.KINDS else "schools"}))
+    form = ImportForm()
     if not form.validate():
         return _start_page(org, form, 422)
     upload = form.file.data

@@ -273,3 +273,43 @@ def test_a_post_without_the_csrf_token_is_refused(school_world, finance_client):
                                    data={"kind": "schools", "file": (io.BytesIO(b"name\nX\n"), "s.csv")},
                                    content_type="multipart/form-data")
     assert response.status_code == 400 and count(ImportRun) == 0
+
+
+def test_a_report_saved_meanwhile_fails_the_import_and_saves_none_of_it(school_world, finance_client, monkeypatch):
+    import dataclasses
+
+    from incubator.core import csv_import
+    from incubator.sustainability import imports
+
+    def check_then_someone_reports(rows, run, progress=None):
+        errors = imports.check_reports(rows, run, progress)
+        school_world.make_report(2, ReportStatus.verified)  # another request, between the check and the save
+        return errors
+
+    monkeypatch.setitem(csv_import._IMPORTERS, imports.KINDS["reports"],
+                        dataclasses.replace(imports.REPORTS, check=check_then_someone_reports))
+    body = REPORT_HEADER + "".join(f"Bayou Learning Lab,{year},{2024 + year},{REPORT_VALUES},,,\n" for year in (1, 2))
+    upload(finance_client, school_world.org, body, kind="reports")
+    import_jobs.run_import(last_run().id)
+    run = last_run()
+    assert run.status is ImportStatus.failed and "changed while the file was being imported" in run.errors
+    assert [r.year for r in db.session.scalars(sa.select(AnnualReport))] == [2]
+
+
+def test_an_unexpected_error_marks_the_run_failed_and_is_raised(school_world, finance_client, monkeypatch):
+    import dataclasses
+
+    from incubator.core import csv_import
+    from incubator.sustainability import imports
+
+    def broken(rows, run, progress=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(csv_import._IMPORTERS, imports.KINDS["schools"],
+                        dataclasses.replace(imports.SCHOOLS, check=broken))
+    upload(finance_client, school_world.org, "name,grades,opening_year\nX,K-5,2025\n")
+    with pytest.raises(RuntimeError, match="boom"):
+        import_jobs.run_import(last_run().id)
+    run = last_run()
+    assert run.status is ImportStatus.failed and run.finished_at is not None and "Nothing was saved" in run.errors
+    assert db.session.scalar(sa.select(sa.func.count()).where(School.name == "X")) == 0
