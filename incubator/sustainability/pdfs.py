@@ -205,7 +205,7 @@ def render_portfolio(document: PortfolioDocument, *, compress: bool = True) -> b
     story = _cover(kit, document)
     story.append(PageBreak())
     if not document.summaries:
-        story.append(kit.para("The organisation has no schools yet."))
+        story.append(kit.para("The organization has no schools yet."))
     for index, summary in enumerate(document.summaries):
         if index:
             story.append(CondPageBreak(CHART_HEIGHT + 200))
