@@ -245,6 +245,16 @@ def test_others_get_404_on_the_school(make_client, incubation, outsiders, who):
     assert make_client().get(f"/incubation/schools/{school.id}").status_code == 404
 
 
+def test_the_launched_team_reports_for_its_school_on_the_sustainability_page(make_client, incubation):
+    place = launch(incubation, 0)
+    school = db.session.scalar(sa.select(School))
+    assert school.source == "launch" and school.team_id == place.team_id
+    member = make_client(incubation.member(0))
+    assert member.get(f"/sustainability/schools/{school.id}").status_code == 200
+    assert member.get(f"/sustainability/schools/{school.id}/years/1/report").status_code == 200
+    assert make_client(incubation.member(1)).get(f"/sustainability/schools/{school.id}").status_code == 404
+
+
 # ---- the cohort's outcomes at a glance ---------------------------------------------------------
 
 

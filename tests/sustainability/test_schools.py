@@ -137,15 +137,6 @@ def test_an_application_of_another_organisation_is_not_offered(make_client, make
     assert response.status_code == 422 and count(School) == 1
 
 
-def test_the_launch_outcome_school_has_its_team():
-    """incubation.outcomes makes the School with the cohort team's team: its members report."""
-    import inspect
-
-    from incubator.incubation import outcomes
-
-    assert "team_id=cohort_team.team_id" in inspect.getsource(outcomes)
-
-
 # ---- editing a school --------------------------------------------------------------------------
 
 
